@@ -1,0 +1,69 @@
+namespace PathoFed;
+
+/// <summary>
+/// Writes a file so that readers see either the old content or the complete new one, never a torn file:
+/// content goes to a temporary sibling that is flushed and then renamed over the target.
+/// A job killed mid-write leaves only a stray <c>.tmp-*</c> file, which the next run ignores and overwrites.
+/// </summary>
+public static class AtomicFile
+{
+    public static void Write(string path, Action<Stream> write)
+    {
+        string temp = TempPathFor(path);
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    public static async Task WriteAsync(string path, Func<Stream, Task> write)
+    {
+        string temp = TempPathFor(path);
+        try
+        {
+            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                await write(stream).ConfigureAwait(false);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    public static void WriteAllText(string path, string text) =>
+        Write(path, stream =>
+        {
+            using var writer = new StreamWriter(stream, leaveOpen: true);
+            writer.Write(text);
+        });
+
+    public static void WriteAllBytes(string path, byte[] bytes) => Write(path, stream => stream.Write(bytes));
+
+    /// <summary>A unique temporary name in the target's own folder, so that the final rename never crosses file systems.</summary>
+    public static string TempPathFor(string path)
+    {
+        string fullPath = Path.GetFullPath(path);
+        string folder = Path.GetDirectoryName(fullPath) ?? ".";
+        return Path.Combine(folder, $".tmp-{Guid.NewGuid():N}-{Path.GetFileName(fullPath)}");
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
