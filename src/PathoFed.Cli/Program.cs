@@ -1,1 +1,3 @@
-﻿Console.WriteLine("Hello, World!");
+using PathoFed.Cli;
+
+return await PathofedCli.InvokeAsync(args, CliConsole.System);

@@ -1,0 +1,80 @@
+using System.CommandLine;
+using PathoFed.Cli.Terminal;
+using PathoFed.Slides.Tiling;
+
+namespace PathoFed.Cli.Commands;
+
+/// <summary><c>pathofed tile</c>: find tissue and cut a patch grid on every slide.</summary>
+internal static class TileCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var slides = SharedOptions.Slides();
+        var output = SharedOptions.Out();
+        var workers = SharedOptions.Workers();
+        var slideMpp = SharedOptions.SlideMpp();
+        var tiling = new SharedOptions.Tiling();
+
+        var command = new Command("tile", "Find tissue and cut a patch grid at a target resolution. Writes per slide: patches.parquet, tissue.geojson, qc.png, slide.json.");
+        command.Add(slides);
+        command.Add(output);
+        command.Add(workers);
+        command.Add(slideMpp);
+        tiling.AddTo(command);
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            TilingSettings settings;
+            IReadOnlyList<SlideSource> sources;
+            try
+            {
+                settings = tiling.Bind(parse);
+                sources = SlideInputs.Resolve(parse.GetValue(slides)!, parse.GetValue(slideMpp));
+            }
+            catch (Exception e) when (e is ArgumentException or PathoFedException)
+            {
+                await console.Error.WriteLineAsync($"error: {e.Message}");
+                return ExitCodes.Usage;
+            }
+            return await RunAsync(console, settings, sources, parse.GetValue(output)!, parse.GetValue(workers), cancellationToken);
+        });
+        return command;
+    }
+
+    /// <summary>Tiles <paramref name="sources"/> with progress and a summary; shared with verbs that tile first.</summary>
+    public static async Task<int> RunAsync(CliConsole console, TilingSettings settings, IReadOnlyList<SlideSource> sources, string outputFolder, int workers, CancellationToken cancellationToken)
+    {
+        if (sources.Count == 0)
+        {
+            await console.Error.WriteLineAsync("error: no slides found in the given inputs.");
+            return ExitCodes.Usage;
+        }
+        if (workers < 1)
+        {
+            await console.Error.WriteLineAsync($"error: --workers must be at least 1, not {workers}.");
+            return ExitCodes.Usage;
+        }
+
+        var job = new TilingJob(settings, outputFolder, workers);
+        TilingJobResult result;
+        try
+        {
+            result = await BatchProgress.RunAsync(console, "Tiling", sources.Count, progress => job.RunAsync(sources, progress, cancellationToken));
+        }
+        catch (OperationCanceledException)
+        {
+            await console.Error.WriteLineAsync("cancelled: completed slides are kept; run the same command again to resume.");
+            return ExitCodes.Cancelled;
+        }
+
+        foreach (SlideOutcome failed in result.Outcomes.Where(o => o.Kind == SlideOutcomeKind.Failed))
+        {
+            await console.Error.WriteLineAsync($"FAILED {failed.Source.SlideId}: {failed.Error}");
+        }
+        await console.Out.WriteLineAsync(
+            $"{result.Tiled} tiled, {result.Skipped} already done, {result.Failed} failed; " +
+            $"{result.Outcomes.Sum(o => (long)o.Patches)} patches. Outputs in {Path.GetFullPath(outputFolder)}" +
+            (result.Failed > 0 ? $"; failures listed in {Path.Combine(Path.GetFullPath(outputFolder), TilingJob.ErrorsFileName)}" : ""));
+        return result.Failed > 0 ? ExitCodes.SomeFailed : ExitCodes.Ok;
+    }
+}
