@@ -1,3 +1,5 @@
 using PathoFed.Cli;
+using PathoFed.Slides.OpenSlide;
 
+SlideNativeLibraries.Preload(); // before anything touches OpenCV
 return await PathofedCli.InvokeAsync(args, CliConsole.System);

@@ -23,6 +23,7 @@ public sealed class OpenSlideSlide : SlideBase
 
     internal static OpenSlideSlide Open(string path)
     {
+        SlideNativeLibraries.ThrowIfLoadOrderBroken(path);
         OpenSlideHandle handle = OpenSlideNative.Open(path);
         try
         {

@@ -27,8 +27,20 @@ public sealed class SlideThumbnail : IDisposable
     /// <summary>Level-0 pixels per thumbnail pixel along y.</summary>
     public double Level0PerPxY { get; }
 
+    /// <summary>Wraps an image already in memory (taking ownership of it), e.g. to detect tissue on an exported thumbnail.</summary>
+    public static SlideThumbnail FromImage(Mat image, double level0PerPxX, double level0PerPxY)
+    {
+        if (image.Type() != MatType.CV_8UC3) throw new ArgumentException($"thumbnail must be CV_8UC3 BGR, not {image.Type()}", nameof(image));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(level0PerPxX);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(level0PerPxY);
+        return new SlideThumbnail(image, level0PerPxX, level0PerPxY);
+    }
+
     /// <summary>Reads the slide at <paramref name="downsample"/> (level-0 pixels per thumbnail pixel, at least 1).</summary>
-    public static SlideThumbnail Read(ISlide slide, double downsample, IProgress<double>? progress = null, CancellationToken cancellationToken = default)
+    public static SlideThumbnail Read(ISlide slide, double downsample, IProgress<double>? progress = null, CancellationToken cancellationToken = default) =>
+        Read(slide, downsample, ReadTilePx, progress, cancellationToken);
+
+    internal static SlideThumbnail Read(ISlide slide, double downsample, int readTilePx, IProgress<double>? progress, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(downsample, 1.0);
         SlideMetadata metadata = slide.Metadata;
@@ -44,16 +56,16 @@ public sealed class SlideThumbnail : IDisposable
         using var tile = new Mat();
         try
         {
-            for (long y0 = 0; y0 < source.Height; y0 += ReadTilePx)
+            for (long y0 = 0; y0 < source.Height; y0 += readTilePx)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 progress?.Report((double)y0 / source.Height);
-                long y1 = Math.Min(source.Height, y0 + ReadTilePx);
+                long y1 = Math.Min(source.Height, y0 + readTilePx);
                 int destY0 = (int)Math.Floor(y0 * scaleY), destY1 = Math.Min(height, (int)Math.Floor(y1 * scaleY));
                 if (y1 == source.Height) destY1 = height;
-                for (long x0 = 0; x0 < source.Width; x0 += ReadTilePx)
+                for (long x0 = 0; x0 < source.Width; x0 += readTilePx)
                 {
-                    long x1 = Math.Min(source.Width, x0 + ReadTilePx);
+                    long x1 = Math.Min(source.Width, x0 + readTilePx);
                     int destX0 = (int)Math.Floor(x0 * scaleX), destX1 = Math.Min(width, (int)Math.Floor(x1 * scaleX));
                     if (x1 == source.Width) destX1 = width;
                     if (destX1 <= destX0 || destY1 <= destY0) continue;
