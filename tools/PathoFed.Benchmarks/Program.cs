@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using System.Globalization;
+using OpenCvSharp;
+using PathoFed.Slides;
+using PathoFed.Slides.OpenSlide;
+using PathoFed.Slides.Patching;
+using PathoFed.Slides.Synthetic;
+using PathoFed.Slides.Tiling;
+
+// Tiling benchmarks that print numbers (never timed unit tests). Each step runs in its own process so that peak
+// RSS (VmHWM) belongs to that step alone; tools/bench-tiling.sh runs them in order.
+//   generate PATH SIDE_PX        write a synthetic Aperio slide, SIDE_PX square, 0.5 µm/px
+//   tile PATH OUT                tile it (tissue + grid + outputs); prints seconds, patches, peak RSS
+//   read PATH OUT [MAX_PATCHES]  read+decode patches of the tiled grid, 1 thread then all cores; patches/s
+SlideNativeLibraries.Preload();
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+
+return args switch
+{
+    ["generate", var path, var side] => Generate(path, long.Parse(side, CultureInfo.InvariantCulture)),
+    ["tile", var path, var output] => await TileAsync(path, output),
+    ["read", var path, var output] => await ReadAsync(path, output, int.MaxValue),
+    ["read", var path, var output, var max] => await ReadAsync(path, output, int.Parse(max, CultureInfo.InvariantCulture)),
+    _ => Usage(),
+};
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: generate PATH SIDE_PX | tile PATH OUT | read PATH OUT [MAX_PATCHES]");
+    return 2;
+}
+
+static int Generate(string path, long side)
+{
+    var clock = Stopwatch.StartNew();
+    SyntheticSlideWriter.Write(path, SyntheticSlideSpec.WithRandomTissue(side, side, seed: 7));
+    Report("generate", $"{side} x {side} px in {clock.Elapsed.TotalSeconds:0.0} s, {new FileInfo(path).Length / 1e6:0.0} MB");
+    return 0;
+}
+
+static async Task<int> TileAsync(string path, string output)
+{
+    var clock = Stopwatch.StartNew();
+    var source = new SlideSource(SlideInputs.SlideIdFor(path), path);
+    SlideRecord record = await new SlideTiler(TilingSettings.Default).TileAsync(source, Path.Combine(output, source.SlideId));
+    Report("tile", $"{record.Slide.Level0Width} x {record.Slide.Level0Height} px, {record.Slide.LevelCount} levels: " +
+        $"{record.Patches} patches of {record.CandidatePatches} positions, tissue {record.Tissue.AreaMm2:0.0} mm^2, {clock.Elapsed.TotalSeconds:0.00} s");
+    return 0;
+}
+
+static async Task<int> ReadAsync(string path, string output, int maxPatches)
+{
+    PatchTable table = await PatchTable.ReadAsync(Path.Combine(output, SlideInputs.SlideIdFor(path), PatchTable.FileName));
+    PatchCoordinate[] patches = table.Patches.Take(maxPatches).ToArray();
+    using ISlide slide = SlideReader.Open(path);
+
+    double single = Measure(slide, table.Geometry, patches, threads: 1);
+    double all = Measure(slide, table.Geometry, patches, threads: Environment.ProcessorCount);
+    Report("read", $"{patches.Length} patches of {table.Geometry.PatchSizePx} px at {table.Geometry.TargetMpp} µm/px from level {table.Geometry.ReadLevel}: " +
+        $"1 thread {single:0} patches/s, {Environment.ProcessorCount} threads {all:0} patches/s ({all / single:0.00}x)");
+    return 0;
+}
+
+static double Measure(ISlide slide, PatchGridGeometry geometry, PatchCoordinate[] patches, int threads)
+{
+    long checksum = 0;
+    var clock = Stopwatch.StartNew();
+    Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+    {
+        using var reader = new PatchReader(slide, geometry);
+        using var patch = new Mat();
+        long local = 0;
+        for (int i = t; i < patches.Length; i += threads)
+        {
+            reader.Read(patches[i].Level0X, patches[i].Level0Y, patch);
+            local += patch.At<Vec3b>(0, 0).Item0; // touch the pixels so nothing is optimised away
+        }
+        Interlocked.Add(ref checksum, local);
+    });
+    return patches.Length / clock.Elapsed.TotalSeconds;
+}
+
+static void Report(string step, string what) =>
+    Console.WriteLine($"{step}: {what}; peak RSS {PeakRssMiB():0} MiB");
+
+static double PeakRssMiB()
+{
+    string? line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+    return line is null ? double.NaN : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+}
