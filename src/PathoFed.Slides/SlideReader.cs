@@ -4,8 +4,9 @@ using PathoFed.Slides.Plain;
 namespace PathoFed.Slides;
 
 /// <summary>Options for opening a slide.</summary>
-/// <param name="MppOverride">µm/px to use instead of (or in the absence of) the slide's own; null keeps the slide's.</param>
-public sealed record SlideOpenOptions(double? MppOverride = null)
+/// <param name="MppOverride">µm/px to use instead of the slide's own (e.g. a manifest's mpp column).</param>
+/// <param name="MppFallback">µm/px to use only when the slide records none (e.g. --slide-mpp).</param>
+public sealed record SlideOpenOptions(double? MppOverride = null, double? MppFallback = null)
 {
     public static SlideOpenOptions Default { get; } = new();
 }
@@ -21,15 +22,19 @@ public static class SlideReader
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         options ??= SlideOpenOptions.Default;
-        if (options.MppOverride is { } mpp && !SlideResolution.IsPlausibleMpp(mpp))
+        foreach (double? given in new[] { options.MppOverride, options.MppFallback })
         {
-            throw new ArgumentOutOfRangeException(nameof(options), mpp,
-                $"µm/px override {mpp} for '{path}' is outside {SlideResolution.MinPlausibleMpp}-{SlideResolution.MaxPlausibleMpp}");
+            if (given is { } mpp && !SlideResolution.IsPlausibleMpp(mpp))
+            {
+                throw new ArgumentOutOfRangeException(nameof(options), mpp,
+                    $"µm/px {mpp} given for '{path}' is outside {SlideResolution.MinPlausibleMpp}-{SlideResolution.MaxPlausibleMpp}");
+            }
         }
 
         ValidateFile(path);
         SlideBase slide = OpenWithBackend(path);
-        if (options.MppOverride is { } overrideMpp) slide.OverrideMpp(overrideMpp);
+        double? userMpp = options.MppOverride ?? (slide.Metadata.Mpp is null ? options.MppFallback : null);
+        if (userMpp is { } mppToUse) slide.OverrideMpp(mppToUse);
         return slide;
     }
 

@@ -46,6 +46,17 @@ public sealed class TileCommandTests
     }
 
     [Fact]
+    public async Task Tile_SlideMpp_DoesNotOverrideARecordedResolution()
+    {
+        using var temp = new TempFolder();
+        var (code, _, error) = await CliRunner.RunAsync("tile", TestSlides.SmallHE, "--out", temp.Path, "--slide-mpp", "0.25");
+        Assert.True(code == ExitCodes.Ok, error);
+        SlideRecord? record = SlideRecord.TryRead(Path.Combine(temp.Path, "small_HE", SlideRecord.FileName));
+        Assert.Equal(0.499, record!.Slide.Mpp!.Value, 6);
+        Assert.Equal(257, record.Geometry.Level0PatchSize);
+    }
+
+    [Fact]
     public async Task Tile_ManifestWithMppColumn_UsesIt()
     {
         using var temp = new TempFolder();

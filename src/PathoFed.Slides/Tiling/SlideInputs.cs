@@ -17,7 +17,7 @@ public static class SlideInputs
         [".svs", ".tif", ".tiff", ".ndpi", ".vms", ".vmu", ".scn", ".mrxs", ".bif", ".svslide", ".dcm", ".png", ".jpg", ".jpeg", ".bmp"];
 
     /// <exception cref="SlideInputException">An input does not exist, a manifest is malformed, or two slides share an id.</exception>
-    public static IReadOnlyList<SlideSource> Resolve(IEnumerable<string> inputs, double? defaultMpp = null)
+    public static IReadOnlyList<SlideSource> Resolve(IEnumerable<string> inputs, double? fallbackMpp = null)
     {
         var sources = new List<SlideSource>();
         foreach (string input in inputs)
@@ -27,20 +27,20 @@ public static class SlideInputs
                 sources.AddRange(Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories)
                     .Where(IsSlideFile)
                     .Order(StringComparer.Ordinal)
-                    .Select(path => new SlideSource(SlideIdFor(path), path, defaultMpp)));
+                    .Select(path => new SlideSource(SlideIdFor(path), path, MppFallback: fallbackMpp)));
             }
             else if (input.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
             {
-                sources.AddRange(ReadManifest(input, defaultMpp));
+                sources.AddRange(ReadManifest(input, fallbackMpp));
             }
             else if (File.Exists(input))
             {
-                sources.Add(new SlideSource(SlideIdFor(input), input, defaultMpp));
+                sources.Add(new SlideSource(SlideIdFor(input), input, MppFallback: fallbackMpp));
             }
             else
             {
                 // A missing file is still listed so that it fails on its own, with the other slides carrying on.
-                sources.Add(new SlideSource(SlideIdFor(input), input, defaultMpp));
+                sources.Add(new SlideSource(SlideIdFor(input), input, MppFallback: fallbackMpp));
             }
         }
         sources = DisambiguateByExtension(sources);
@@ -64,7 +64,7 @@ public static class SlideInputs
         return safe is "" or "." or ".." ? "_" + safe : safe;
     }
 
-    private static IEnumerable<SlideSource> ReadManifest(string manifestPath, double? defaultMpp)
+    private static IEnumerable<SlideSource> ReadManifest(string manifestPath, double? fallbackMpp)
     {
         if (!File.Exists(manifestPath)) throw new SlideInputException($"Manifest '{manifestPath}' not found.");
         List<string[]> rows = Csv.Parse(File.ReadAllText(manifestPath));
@@ -90,7 +90,7 @@ public static class SlideInputs
             if (path == "") throw new SlideInputException($"Manifest '{manifestPath}' line {r + 1}: empty path.");
             path = System.IO.Path.IsPathRooted(path) ? path : System.IO.Path.Combine(folder, path);
 
-            double? mpp = defaultMpp;
+            double? mpp = null;
             if (Cell(mppColumn) is { Length: > 0 } mppText)
             {
                 if (!double.TryParse(mppText, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !(value > 0))
@@ -100,7 +100,7 @@ public static class SlideInputs
                 mpp = value;
             }
             string id = Cell(idColumn) is { Length: > 0 } given ? SafeId(given) : SlideIdFor(path);
-            yield return new SlideSource(id, path, mpp);
+            yield return new SlideSource(id, path, mpp, fallbackMpp);
         }
     }
 

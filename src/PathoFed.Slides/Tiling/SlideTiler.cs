@@ -29,7 +29,7 @@ public sealed class SlideTiler
     /// <exception cref="PathoFedException">The slide cannot be opened or read, or lacks a needed µm/px.</exception>
     public async Task<SlideRecord> TileAsync(SlideSource source, string slideFolder, IProgress<double>? progress = null, CancellationToken cancellationToken = default)
     {
-        using ISlide slide = SlideReader.Open(source.Path, new SlideOpenOptions(source.MppOverride));
+        using ISlide slide = SlideReader.Open(source.Path, source.OpenOptions);
         SlideMetadata metadata = slide.Metadata;
         PatchGridGeometry.Resolve(metadata, source.Path, _settings.Grid); // fail on a missing µm/px before reading pixels
 

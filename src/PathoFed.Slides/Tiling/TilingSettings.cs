@@ -24,6 +24,7 @@ public sealed record TilingSettings(PatchGridOptions Grid, TissueDetectionOption
             Grid,
             Tissue,
             source.MppOverride,
+            source.MppFallback,
             Length = file.Exists ? file.Length : -1,
             Modified = file.Exists ? file.LastWriteTimeUtc.Ticks : -1,
         };

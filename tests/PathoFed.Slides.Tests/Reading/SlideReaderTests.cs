@@ -183,6 +183,15 @@ public sealed class SlideReaderTests
     }
 
     [Fact]
+    public void Open_WithMppFallback_OnlyFillsInAMissingResolution()
+    {
+        using ISlide unknown = SlideReader.Open(TestSlides.BoxesTiff, new SlideOpenOptions(MppFallback: 0.25));
+        using ISlide known = SlideReader.Open(TestSlides.SmallHE, new SlideOpenOptions(MppFallback: 0.25));
+        Assert.Equal((0.25, MppSource.User), (unknown.Metadata.Mpp, unknown.Metadata.MppSource));
+        Assert.Equal((0.499, MppSource.Vendor), (known.Metadata.Mpp!.Value, known.Metadata.MppSource));
+    }
+
+    [Fact]
     public void Open_ImplausibleMppOverride_IsRefused()
     {
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => SlideReader.Open(TestSlides.BoxesTiff, new SlideOpenOptions(MppOverride: 350)));

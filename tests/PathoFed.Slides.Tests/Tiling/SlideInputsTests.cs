@@ -24,11 +24,11 @@ public sealed class SlideInputsTests
         File.Copy(TestSlides.BoxesTiff, temp.File("b.tiff"));
         File.WriteAllText(temp.File("cohort.csv"), "slide_id,path,mpp\r\ncase-1,b.tiff,0.25\n\"case,2\",\"" + TestSlides.SmallHE + "\",\n");
 
-        IReadOnlyList<SlideSource> sources = SlideInputs.Resolve([temp.File("cohort.csv")], defaultMpp: 0.5);
+        IReadOnlyList<SlideSource> sources = SlideInputs.Resolve([temp.File("cohort.csv")], fallbackMpp: 0.5);
 
         Assert.Equal(2, sources.Count);
-        Assert.Equal(new SlideSource("case-1", Path.Combine(temp.Path, "b.tiff"), 0.25), sources[0]);
-        Assert.Equal(new SlideSource("case,2", TestSlides.SmallHE, 0.5), sources[1]);
+        Assert.Equal(new SlideSource("case-1", Path.Combine(temp.Path, "b.tiff"), MppOverride: 0.25, MppFallback: 0.5), sources[0]);
+        Assert.Equal(new SlideSource("case,2", TestSlides.SmallHE, MppOverride: null, MppFallback: 0.5), sources[1]);
     }
 
     [Fact]
