@@ -39,11 +39,18 @@ public sealed record TissueDetectionOptions
     /// <summary>A mask is made at least this many pixels along the slide's longer side when the slide allows it.</summary>
     public int MinMaskSidePx { get; init; } = 2048;
 
+    /// <summary>Hard cap on mask size whatever the settings (64 Mpx, ~200 MB with the thumbnail), so memory stays bounded.</summary>
+    public const long MaxMaskPixels = 64L << 20;
+
     public static TissueDetectionOptions Default { get; } = new();
 
     /// <summary>Level-0 pixels per mask pixel for a slide of this size.</summary>
-    public double DownsampleFor(long level0Width, long level0Height) =>
-        Math.Clamp(Math.Max(level0Width, level0Height) / (double)MinMaskSidePx, 1.0, Math.Max(1.0, MaxDownsample));
+    public double DownsampleFor(long level0Width, long level0Height)
+    {
+        double wanted = Math.Clamp(Math.Max(level0Width, level0Height) / (double)MinMaskSidePx, 1.0, Math.Max(1.0, MaxDownsample));
+        double bounded = Math.Sqrt(level0Width * (double)level0Height / MaxMaskPixels);
+        return Math.Max(wanted, bounded);
+    }
 
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
     public TissueDetectionOptions Validate()

@@ -156,6 +156,13 @@ public sealed class TissueDetectionTests
         Assert.Equal(expected, TissueDetectionOptions.Default.DownsampleFor(width, height), 9);
 
     [Fact]
+    public void DownsampleFor_FineSettingsOnAHugeSlide_StillBoundsTheMask()
+    {
+        double downsample = new TissueDetectionOptions { MaxDownsample = 1 }.DownsampleFor(100_000, 100_000);
+        Assert.True(100_000 / downsample * (100_000 / downsample) <= TissueDetectionOptions.MaxMaskPixels * 1.0001);
+    }
+
+    [Fact]
     public void Validate_EvenMedianAperture_IsRejected() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new TissueDetectionOptions { MedianBlurPx = 6 }.Validate());
 
