@@ -1,0 +1,191 @@
+using System.Globalization;
+using Parquet;
+using Parquet.Schema;
+using PathoFed.Slides.Patching;
+
+namespace PathoFed.Features.Storage;
+
+/// <summary>What produced a features table: recorded as key-value metadata so that scoring can refuse mismatched features.</summary>
+public sealed record FeatureTableInfo(string SlideId, string ExtractorId, string ExtractorSha256, int EmbeddingDim, PatchGridGeometry Geometry);
+
+/// <summary>
+/// <c>features.parquet</c>: one row per patch, its level-0 coordinates and footprint and its embedding as a list
+/// column (<c>list&lt;float&gt;</c>), which pandas/pyarrow, DuckDB and Parquet.Net read directly.
+/// </summary>
+public static class FeatureTable
+{
+    public const string FileName = "features.parquet";
+
+    internal static readonly DataField<long> X = new("x");
+    internal static readonly DataField<long> Y = new("y");
+    internal static readonly DataField<int> Width = new("width");
+    internal static readonly DataField<int> Height = new("height");
+    internal static readonly DataField<int> Level = new("level");
+    internal static readonly DataField<float> TissueFraction = new("tissue_fraction");
+    internal static readonly DataField<float> Element = new("element", false);
+    internal static readonly ParquetSchema Schema = new(X, Y, Width, Height, Level, TissueFraction, new ListField("embedding", Element));
+
+    /// <summary>The embedding's leaf column as the schema resolves it (path embedding/list/element, its levels set).</summary>
+    internal static DataField EmbeddingLeaf => Schema.GetDataFields()[6];
+}
+
+/// <summary>Rows of a features table: coordinates and a row-major n x d embedding matrix.</summary>
+public sealed record FeatureRows(FeatureTableInfo Info, PatchCoordinate[] Patches, float[] Embeddings)
+{
+    public int Count => Patches.Length;
+
+    public ReadOnlySpan<float> Embedding(int row) => Embeddings.AsSpan(row * Info.EmbeddingDim, Info.EmbeddingDim);
+
+    /// <exception cref="InvalidDataException">The file is not a PathoFed features table.</exception>
+    public static async Task<FeatureRows> ReadAsync(string path, CancellationToken cancellationToken = default)
+    {
+        await using FileStream stream = File.OpenRead(path);
+        await using ParquetReader reader = await ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken);
+        FeatureTableInfo info = FeatureTableMetadata.Parse(reader.CustomMetadata, path);
+        int d = info.EmbeddingDim;
+        var patches = new List<PatchCoordinate>();
+        var embeddings = new List<float>();
+        for (int g = 0; g < reader.RowGroupCount; g++)
+        {
+            using ParquetRowGroupReader group = reader.OpenRowGroupReader(g);
+            int n = checked((int)group.RowCount);
+            var xs = new long[n]; var ys = new long[n]; var fractions = new float[n]; var values = new float[n * d];
+            await group.ReadAsync<long>(FeatureTable.X, xs, cancellationToken: cancellationToken);
+            await group.ReadAsync<long>(FeatureTable.Y, ys, cancellationToken: cancellationToken);
+            await group.ReadAsync<float>(FeatureTable.TissueFraction, fractions, cancellationToken: cancellationToken);
+            // A list leaf is read raw, with its levels; every row holds exactly d values (checked below).
+            var definition = new int[n * d]; var repetition = new int[n * d];
+            await group.ReadRawAsync<float>(FeatureTable.EmbeddingLeaf, values, definition, repetition, cancellationToken);
+            for (int i = 0; i < n * d; i++)
+            {
+                if (repetition[i] != (i % d == 0 ? 0 : 1))
+                {
+                    throw new InvalidDataException($"'{path}': embedding of row {i / d} in row group {g} does not have {d} values");
+                }
+            }
+            for (int i = 0; i < n; i++) patches.Add(new PatchCoordinate(xs[i], ys[i], fractions[i]));
+            embeddings.AddRange(values);
+        }
+        return new FeatureRows(info, patches.ToArray(), embeddings.ToArray());
+    }
+}
+
+/// <summary>
+/// Streams rows into a features table, one row group per <see cref="AppendAsync"/> call, through a temporary file
+/// that <see cref="CompleteAsync"/> renames into place: a killed job never leaves a half-written table.
+/// </summary>
+public sealed class FeatureTableWriter : IAsyncDisposable
+{
+    private readonly string _path;
+    private readonly string _temp;
+    private readonly FeatureTableInfo _info;
+    private readonly FileStream _stream;
+    private readonly ParquetWriter _writer;
+    private bool _completed;
+
+    private FeatureTableWriter(string path, string temp, FeatureTableInfo info, FileStream stream, ParquetWriter writer)
+    {
+        (_path, _temp, _info, _stream, _writer) = (path, temp, info, stream, writer);
+    }
+
+    public static async Task<FeatureTableWriter> CreateAsync(string path, FeatureTableInfo info, CancellationToken cancellationToken = default)
+    {
+        string temp = AtomicFile.TempPathFor(path);
+        var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+        try
+        {
+            ParquetWriter writer = await ParquetWriter.CreateAsync(FeatureTable.Schema, stream, cancellationToken: cancellationToken);
+            writer.CustomMetadata = FeatureTableMetadata.Format(info);
+            return new FeatureTableWriter(path, temp, info, stream, writer);
+        }
+        catch
+        {
+            await stream.DisposeAsync();
+            File.Delete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>Writes <paramref name="patches"/> and their embeddings (row-major, patches.Length x EmbeddingDim) as one row group.</summary>
+    public async Task AppendAsync(ReadOnlyMemory<PatchCoordinate> patches, ReadOnlyMemory<float> embeddings, CancellationToken cancellationToken = default)
+    {
+        int n = patches.Length, d = _info.EmbeddingDim;
+        if (embeddings.Length != n * d)
+        {
+            throw new ArgumentException($"{embeddings.Length} embedding values do not make {n} rows of {d}", nameof(embeddings));
+        }
+        if (n == 0) return;
+
+        var xs = new long[n]; var ys = new long[n]; var fractions = new float[n];
+        ReadOnlySpan<PatchCoordinate> rows = patches.Span;
+        for (int i = 0; i < n; i++) (xs[i], ys[i], fractions[i]) = (rows[i].Level0X, rows[i].Level0Y, rows[i].TissueFraction);
+        DataField leaf = FeatureTable.EmbeddingLeaf;
+        int[] definition = new int[n * d];
+        Array.Fill(definition, leaf.MaxDefinitionLevel);
+        int[] repetition = new int[n * d];
+        for (int i = 0; i < n * d; i++) repetition[i] = i % d == 0 ? 0 : 1; // 0 starts a new row's list
+
+        using ParquetRowGroupWriter group = _writer.CreateRowGroup();
+        await group.WriteAsync<long>(FeatureTable.X, xs, cancellationToken: cancellationToken);
+        await group.WriteAsync<long>(FeatureTable.Y, ys, cancellationToken: cancellationToken);
+        await group.WriteAsync<int>(FeatureTable.Width, Filled(n, _info.Geometry.Level0PatchSize), cancellationToken: cancellationToken);
+        await group.WriteAsync<int>(FeatureTable.Height, Filled(n, _info.Geometry.Level0PatchSize), cancellationToken: cancellationToken);
+        await group.WriteAsync<int>(FeatureTable.Level, Filled(n, _info.Geometry.ReadLevel), cancellationToken: cancellationToken);
+        await group.WriteAsync<float>(FeatureTable.TissueFraction, fractions, cancellationToken: cancellationToken);
+        await group.WriteAllPartsAsync<float>(leaf, embeddings, definition, repetition, cancellationToken);
+    }
+
+    /// <summary>Finishes the file and moves it into place.</summary>
+    public async Task CompleteAsync()
+    {
+        await _writer.DisposeAsync();
+        _stream.Flush(flushToDisk: true);
+        await _stream.DisposeAsync();
+        File.Move(_temp, _path, overwrite: true);
+        _completed = true;
+    }
+
+    /// <summary>Without <see cref="CompleteAsync"/>, the partial file is deleted and the target left untouched.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_completed) return;
+        await _writer.DisposeAsync();
+        await _stream.DisposeAsync();
+        File.Delete(_temp);
+    }
+
+    private static int[] Filled(int n, int value)
+    {
+        var values = new int[n];
+        Array.Fill(values, value);
+        return values;
+    }
+}
+
+internal static class FeatureTableMetadata
+{
+    public static Dictionary<string, string> Format(FeatureTableInfo info) => new()
+    {
+        ["pathofed.version"] = PathoFedVersion.Current,
+        ["pathofed.slide_id"] = info.SlideId,
+        ["pathofed.extractor_id"] = info.ExtractorId,
+        ["pathofed.extractor_sha256"] = info.ExtractorSha256,
+        ["pathofed.embedding_dim"] = info.EmbeddingDim.ToString(CultureInfo.InvariantCulture),
+        ["pathofed.target_mpp"] = info.Geometry.TargetMpp.ToString("R", CultureInfo.InvariantCulture),
+        ["pathofed.patch_size_px"] = info.Geometry.PatchSizePx.ToString(CultureInfo.InvariantCulture),
+        ["pathofed.level0_patch_size"] = info.Geometry.Level0PatchSize.ToString(CultureInfo.InvariantCulture),
+        ["pathofed.read_level"] = info.Geometry.ReadLevel.ToString(CultureInfo.InvariantCulture),
+        ["pathofed.geometry"] = System.Text.Json.JsonSerializer.Serialize(info.Geometry),
+    };
+
+    public static FeatureTableInfo Parse(IReadOnlyDictionary<string, string> m, string path)
+    {
+        string Get(string key) => m.TryGetValue("pathofed." + key, out string? value)
+            ? value
+            : throw new InvalidDataException($"'{path}' lacks metadata 'pathofed.{key}': not a PathoFed features table");
+        PatchGridGeometry geometry = System.Text.Json.JsonSerializer.Deserialize<PatchGridGeometry>(Get("geometry"))
+            ?? throw new InvalidDataException($"'{path}' has empty grid geometry metadata");
+        return new FeatureTableInfo(Get("slide_id"), Get("extractor_id"), Get("extractor_sha256"),
+            int.Parse(Get("embedding_dim"), CultureInfo.InvariantCulture), geometry);
+    }
+}
