@@ -2,6 +2,7 @@ using System.Globalization;
 using Parquet;
 using Parquet.Schema;
 using PathoFed.Slides.Patching;
+using PathoFed.Slides.Tiling;
 
 namespace PathoFed.Features.Storage;
 
@@ -16,14 +17,7 @@ public static class FeatureTable
 {
     public const string FileName = "features.parquet";
 
-    internal static readonly DataField<long> X = new("x");
-    internal static readonly DataField<long> Y = new("y");
-    internal static readonly DataField<int> Width = new("width");
-    internal static readonly DataField<int> Height = new("height");
-    internal static readonly DataField<int> Level = new("level");
-    internal static readonly DataField<float> TissueFraction = new("tissue_fraction");
-    internal static readonly DataField<float> Element = new("element", false);
-    internal static readonly ParquetSchema Schema = new(X, Y, Width, Height, Level, TissueFraction, new ListField("embedding", Element));
+    internal static readonly ParquetSchema Schema = new([.. PatchColumns.Fields, new ListField("embedding", new DataField<float>("element", false))]);
 
     /// <summary>The embedding's leaf column as the schema resolves it (path embedding/list/element, its levels set).</summary>
     internal static DataField EmbeddingLeaf => Schema.GetDataFields()[6];
@@ -43,16 +37,15 @@ public sealed record FeatureRows(FeatureTableInfo Info, PatchCoordinate[] Patche
         await using ParquetReader reader = await ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken);
         FeatureTableInfo info = FeatureTableMetadata.Parse(reader.CustomMetadata, path);
         int d = info.EmbeddingDim;
+        PatchColumns.RequireIn(reader.Schema, path, "features table");
         var patches = new List<PatchCoordinate>();
         var embeddings = new List<float>();
         for (int g = 0; g < reader.RowGroupCount; g++)
         {
             using ParquetRowGroupReader group = reader.OpenRowGroupReader(g);
-            int n = checked((int)group.RowCount);
-            var xs = new long[n]; var ys = new long[n]; var fractions = new float[n]; var values = new float[n * d];
-            await group.ReadAsync<long>(FeatureTable.X, xs, cancellationToken: cancellationToken);
-            await group.ReadAsync<long>(FeatureTable.Y, ys, cancellationToken: cancellationToken);
-            await group.ReadAsync<float>(FeatureTable.TissueFraction, fractions, cancellationToken: cancellationToken);
+            PatchCoordinate[] groupPatches = await PatchColumns.ReadAsync(group, cancellationToken);
+            int n = groupPatches.Length;
+            var values = new float[n * d];
             // A list leaf is read raw, with its levels; every row holds exactly d values (checked below).
             var definition = new int[n * d]; var repetition = new int[n * d];
             await group.ReadRawAsync<float>(FeatureTable.EmbeddingLeaf, values, definition, repetition, cancellationToken);
@@ -63,7 +56,7 @@ public sealed record FeatureRows(FeatureTableInfo Info, PatchCoordinate[] Patche
                     throw new InvalidDataException($"'{path}': embedding of row {i / d} in row group {g} does not have {d} values");
                 }
             }
-            for (int i = 0; i < n; i++) patches.Add(new PatchCoordinate(xs[i], ys[i], fractions[i]));
+            patches.AddRange(groupPatches);
             embeddings.AddRange(values);
         }
         return new FeatureRows(info, patches.ToArray(), embeddings.ToArray());
@@ -116,9 +109,6 @@ public sealed class FeatureTableWriter : IAsyncDisposable
         }
         if (n == 0) return;
 
-        var xs = new long[n]; var ys = new long[n]; var fractions = new float[n];
-        ReadOnlySpan<PatchCoordinate> rows = patches.Span;
-        for (int i = 0; i < n; i++) (xs[i], ys[i], fractions[i]) = (rows[i].Level0X, rows[i].Level0Y, rows[i].TissueFraction);
         DataField leaf = FeatureTable.EmbeddingLeaf;
         int[] definition = new int[n * d];
         Array.Fill(definition, leaf.MaxDefinitionLevel);
@@ -126,12 +116,7 @@ public sealed class FeatureTableWriter : IAsyncDisposable
         for (int i = 0; i < n * d; i++) repetition[i] = i % d == 0 ? 0 : 1; // 0 starts a new row's list
 
         using ParquetRowGroupWriter group = _writer.CreateRowGroup();
-        await group.WriteAsync<long>(FeatureTable.X, xs, cancellationToken: cancellationToken);
-        await group.WriteAsync<long>(FeatureTable.Y, ys, cancellationToken: cancellationToken);
-        await group.WriteAsync<int>(FeatureTable.Width, Filled(n, _info.Geometry.Level0PatchSize), cancellationToken: cancellationToken);
-        await group.WriteAsync<int>(FeatureTable.Height, Filled(n, _info.Geometry.Level0PatchSize), cancellationToken: cancellationToken);
-        await group.WriteAsync<int>(FeatureTable.Level, Filled(n, _info.Geometry.ReadLevel), cancellationToken: cancellationToken);
-        await group.WriteAsync<float>(FeatureTable.TissueFraction, fractions, cancellationToken: cancellationToken);
+        await PatchColumns.WriteAsync(group, patches, _info.Geometry, cancellationToken);
         await group.WriteAllPartsAsync<float>(leaf, embeddings, definition, repetition, cancellationToken);
     }
 
@@ -152,13 +137,6 @@ public sealed class FeatureTableWriter : IAsyncDisposable
         await _writer.DisposeAsync();
         await _stream.DisposeAsync();
         File.Delete(_temp);
-    }
-
-    private static int[] Filled(int n, int value)
-    {
-        var values = new int[n];
-        Array.Fill(values, value);
-        return values;
     }
 }
 

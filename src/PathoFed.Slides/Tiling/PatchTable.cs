@@ -13,13 +13,7 @@ public sealed class PatchTable
 {
     public const string FileName = "patches.parquet";
 
-    private static readonly DataField<long> X = new("x");
-    private static readonly DataField<long> Y = new("y");
-    private static readonly DataField<int> Width = new("width");
-    private static readonly DataField<int> Height = new("height");
-    private static readonly DataField<int> Level = new("level");
-    private static readonly DataField<float> TissueFraction = new("tissue_fraction");
-    private static readonly ParquetSchema Schema = new(X, Y, Width, Height, Level, TissueFraction);
+    private static readonly ParquetSchema Schema = new(PatchColumns.Fields);
 
     public PatchTable(PatchGridGeometry geometry, IReadOnlyList<PatchCoordinate> patches, IReadOnlyDictionary<string, string> metadata)
     {
@@ -37,12 +31,6 @@ public sealed class PatchTable
 
     public static async Task WriteAsync(string path, PatchGrid grid, IReadOnlyDictionary<string, string> extraMetadata, CancellationToken cancellationToken = default)
     {
-        int n = grid.Patches.Count;
-        var xs = new long[n]; var ys = new long[n]; var fractions = new float[n];
-        for (int i = 0; i < n; i++)
-        {
-            (xs[i], ys[i], fractions[i]) = (grid.Patches[i].Level0X, grid.Patches[i].Level0Y, grid.Patches[i].TissueFraction);
-        }
         PatchGridGeometry g = grid.Geometry;
         var metadata = new Dictionary<string, string>(extraMetadata) { ["pathofed.version"] = PathoFedVersion.Current };
         foreach (var (key, value) in GeometryToMetadata(g)) metadata[key] = value;
@@ -52,12 +40,7 @@ public sealed class PatchTable
             await using ParquetWriter writer = await ParquetWriter.CreateAsync(Schema, stream, cancellationToken: cancellationToken);
             writer.CustomMetadata = metadata;
             using ParquetRowGroupWriter group = writer.CreateRowGroup();
-            await group.WriteAsync<long>(X, xs, cancellationToken: cancellationToken);
-            await group.WriteAsync<long>(Y, ys, cancellationToken: cancellationToken);
-            await group.WriteAsync<int>(Width, Filled(n, g.Level0PatchSize), cancellationToken: cancellationToken);
-            await group.WriteAsync<int>(Height, Filled(n, g.Level0PatchSize), cancellationToken: cancellationToken);
-            await group.WriteAsync<int>(Level, Filled(n, g.ReadLevel), cancellationToken: cancellationToken);
-            await group.WriteAsync<float>(TissueFraction, fractions, cancellationToken: cancellationToken);
+            await PatchColumns.WriteAsync(group, grid.Patches.ToArray(), g, cancellationToken);
         });
     }
 
@@ -66,31 +49,16 @@ public sealed class PatchTable
     {
         await using FileStream stream = File.OpenRead(path);
         await using ParquetReader reader = await ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken);
-        foreach (DataField field in Schema.DataFields)
-        {
-            if (reader.Schema.FindDataField(field.Name) is null) throw new InvalidDataException($"'{path}' has no column '{field.Name}': not a PathoFed patch table");
-        }
+        PatchColumns.RequireIn(reader.Schema, path, "patch table");
         PatchGridGeometry geometry = GeometryFromMetadata(reader.CustomMetadata, path);
 
         var patches = new List<PatchCoordinate>();
         for (int g = 0; g < reader.RowGroupCount; g++)
         {
             using ParquetRowGroupReader group = reader.OpenRowGroupReader(g);
-            int n = checked((int)group.RowCount);
-            var xs = new long[n]; var ys = new long[n]; var fractions = new float[n];
-            await group.ReadAsync<long>(X, xs, cancellationToken: cancellationToken);
-            await group.ReadAsync<long>(Y, ys, cancellationToken: cancellationToken);
-            await group.ReadAsync<float>(TissueFraction, fractions, cancellationToken: cancellationToken);
-            for (int i = 0; i < n; i++) patches.Add(new PatchCoordinate(xs[i], ys[i], fractions[i]));
+            patches.AddRange(await PatchColumns.ReadAsync(group, cancellationToken));
         }
         return new PatchTable(geometry, patches, new Dictionary<string, string>(reader.CustomMetadata));
-    }
-
-    private static int[] Filled(int n, int value)
-    {
-        var values = new int[n];
-        Array.Fill(values, value);
-        return values;
     }
 
     private static IEnumerable<(string Key, string Value)> GeometryToMetadata(PatchGridGeometry g)
