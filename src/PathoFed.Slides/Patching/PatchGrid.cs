@@ -26,9 +26,12 @@ public sealed class PatchGrid
     /// Lays the grid over the whole slide (so coordinates do not depend on where tissue was found) and keeps patches
     /// that lie fully inside the slide with at least the minimum tissue fraction.
     /// </summary>
-    public static PatchGrid Plan(SlideMetadata metadata, string slidePath, TissueMask tissue, PatchGridOptions options, CancellationToken cancellationToken = default)
+    public static PatchGrid Plan(SlideMetadata metadata, string slidePath, TissueMask tissue, PatchGridOptions options, CancellationToken cancellationToken = default) =>
+        Plan(metadata, PatchGridGeometry.Resolve(metadata, slidePath, options), tissue, options.MinTissueFraction, cancellationToken);
+
+    /// <summary>Lays out an already resolved geometry (see the other overload).</summary>
+    public static PatchGrid Plan(SlideMetadata metadata, PatchGridGeometry geometry, TissueMask tissue, double minTissueFraction, CancellationToken cancellationToken = default)
     {
-        PatchGridGeometry geometry = PatchGridGeometry.Resolve(metadata, slidePath, options);
         int size = geometry.Level0PatchSize, stride = geometry.Level0Stride;
         var patches = new List<PatchCoordinate>();
         long candidates = 0;
@@ -39,7 +42,7 @@ public sealed class PatchGrid
             {
                 candidates++;
                 double fraction = tissue.TissueFraction(x, y, size, size);
-                if (fraction >= options.MinTissueFraction && (fraction > 0 || options.MinTissueFraction == 0))
+                if (fraction >= minTissueFraction && (fraction > 0 || minTissueFraction == 0))
                 {
                     patches.Add(new PatchCoordinate(x, y, (float)fraction));
                 }

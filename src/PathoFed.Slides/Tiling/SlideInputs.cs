@@ -33,13 +33,9 @@ public static class SlideInputs
             {
                 sources.AddRange(ReadManifest(input, fallbackMpp));
             }
-            else if (File.Exists(input))
-            {
-                sources.Add(new SlideSource(SlideIdFor(input), input, MppFallback: fallbackMpp));
-            }
             else
             {
-                // A missing file is still listed so that it fails on its own, with the other slides carrying on.
+                // A file, or a missing one: the latter is still listed so that it fails on its own while the others carry on.
                 sources.Add(new SlideSource(SlideIdFor(input), input, MppFallback: fallbackMpp));
             }
         }

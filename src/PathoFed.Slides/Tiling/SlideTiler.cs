@@ -20,18 +20,20 @@ public sealed class SlideTiler
         _detector = detector ?? new SaturationTissueDetector(settings.Tissue);
     }
 
-    /// <summary>True when <paramref name="slideFolder"/> holds complete outputs made with these settings from this file.</summary>
-    public bool IsComplete(SlideSource source, string slideFolder) =>
+    /// <summary>The record of complete outputs in <paramref name="slideFolder"/> made with these settings from this file, else null.</summary>
+    public SlideRecord? CompletedRecord(SlideSource source, string slideFolder) =>
         SlideRecord.TryRead(System.IO.Path.Combine(slideFolder, SlideRecord.FileName)) is { } record
         && record.Fingerprint == _settings.FingerprintFor(source)
-        && File.Exists(System.IO.Path.Combine(slideFolder, PatchTable.FileName));
+        && File.Exists(System.IO.Path.Combine(slideFolder, PatchTable.FileName))
+            ? record
+            : null;
 
     /// <exception cref="PathoFedException">The slide cannot be opened or read, or lacks a needed µm/px.</exception>
     public async Task<SlideRecord> TileAsync(SlideSource source, string slideFolder, IProgress<double>? progress = null, CancellationToken cancellationToken = default)
     {
         using ISlide slide = SlideReader.Open(source.Path, source.OpenOptions);
         SlideMetadata metadata = slide.Metadata;
-        PatchGridGeometry.Resolve(metadata, source.Path, _settings.Grid); // fail on a missing µm/px before reading pixels
+        PatchGridGeometry geometry = PatchGridGeometry.Resolve(metadata, source.Path, _settings.Grid); // fails on a missing µm/px before any pixel is read
 
         Directory.CreateDirectory(slideFolder);
         string recordPath = System.IO.Path.Combine(slideFolder, SlideRecord.FileName);
@@ -40,7 +42,7 @@ public sealed class SlideTiler
         double downsample = _detector.DownsampleFor(metadata);
         using SlideThumbnail thumbnail = SlideThumbnail.Read(slide, downsample, new Progress<double>(f => progress?.Report(0.8 * f)), cancellationToken);
         using TissueMask tissue = _detector.Detect(thumbnail);
-        PatchGrid grid = PatchGrid.Plan(metadata, source.Path, tissue, _settings.Grid, cancellationToken);
+        PatchGrid grid = PatchGrid.Plan(metadata, geometry, tissue, _settings.Grid.MinTissueFraction, cancellationToken);
         progress?.Report(0.85);
 
         var tableMetadata = new Dictionary<string, string>

@@ -65,9 +65,9 @@ public sealed class TilingJob(TilingSettings settings, string outputFolder, int 
         progress?.Report(new TilingProgress.Started(source));
         try
         {
-            if (_tiler.IsComplete(source, folder))
+            if (_tiler.CompletedRecord(source, folder) is { } done)
             {
-                return new SlideOutcome(source, SlideOutcomeKind.Skipped, SlideRecord.TryRead(Path.Combine(folder, SlideRecord.FileName))!.Patches, null, started.Elapsed);
+                return new SlideOutcome(source, SlideOutcomeKind.Skipped, done.Patches, null, started.Elapsed);
             }
             var advanced = new Progress<double>(f => progress?.Report(new TilingProgress.Advanced(source, f)));
             SlideRecord record = await Task.Run(() => _tiler.TileAsync(source, folder, advanced, cancellationToken), cancellationToken);
