@@ -1,3 +1,4 @@
+using PathoFed.Slides.Batches;
 using PathoFed.Slides.Tiling;
 
 namespace PathoFed.Cli.Tests;
@@ -16,7 +17,7 @@ public sealed class TileCommandTests
         Assert.Contains("FAILED unopenable", error);
         Assert.Contains("unopenable.tiff", error);
         Assert.True(File.Exists(Path.Combine(temp.Path, "small_HE", PatchTable.FileName)));
-        Assert.Equal(2, File.ReadAllLines(Path.Combine(temp.Path, TilingJob.ErrorsFileName)).Length);
+        Assert.Equal(2, File.ReadAllLines(Path.Combine(temp.Path, SlideBatch.ErrorsFileName)).Length);
     }
 
     [Fact]

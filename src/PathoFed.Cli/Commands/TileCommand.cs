@@ -1,5 +1,6 @@
 using System.CommandLine;
 using PathoFed.Cli.Terminal;
+using PathoFed.Slides.Batches;
 using PathoFed.Slides.Tiling;
 
 namespace PathoFed.Cli.Commands;
@@ -56,7 +57,7 @@ internal static class TileCommand
         }
 
         var job = new TilingJob(settings, outputFolder, workers);
-        TilingJobResult result;
+        SlideBatchResult result;
         try
         {
             result = await BatchProgress.RunAsync(console, "Tiling", sources.Count, progress => job.RunAsync(sources, progress, cancellationToken));
@@ -72,9 +73,9 @@ internal static class TileCommand
             await console.Error.WriteLineAsync($"FAILED {failed.Source.SlideId}: {failed.Error}");
         }
         await console.Out.WriteLineAsync(
-            $"{result.Tiled} tiled, {result.Skipped} already done, {result.Failed} failed; " +
-            $"{result.Outcomes.Sum(o => (long)o.Patches)} patches. Outputs in {Path.GetFullPath(outputFolder)}" +
-            (result.Failed > 0 ? $"; failures listed in {Path.Combine(Path.GetFullPath(outputFolder), TilingJob.ErrorsFileName)}" : ""));
+            $"{result.Done} tiled, {result.Skipped} already done, {result.Failed} failed; " +
+            $"{result.Patches} patches. Outputs in {Path.GetFullPath(outputFolder)}" +
+            (result.Failed > 0 ? $"; failures listed in {Path.Combine(Path.GetFullPath(outputFolder), SlideBatch.ErrorsFileName)}" : ""));
         return result.Failed > 0 ? ExitCodes.SomeFailed : ExitCodes.Ok;
     }
 }

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using PathoFed.Slides.Tiling;
+using PathoFed.Slides.Batches;
 using Spectre.Console;
 
 namespace PathoFed.Cli.Terminal;
@@ -10,10 +10,10 @@ namespace PathoFed.Cli.Terminal;
 /// </summary>
 internal static class BatchProgress
 {
-    public static Task<T> RunAsync<T>(CliConsole console, string verb, int total, Func<IProgress<TilingProgress>, Task<T>> work) =>
+    public static Task<T> RunAsync<T>(CliConsole console, string verb, int total, Func<IProgress<SlideProgress>, Task<T>> work) =>
         console.Interactive ? RunWithBarsAsync(verb, total, work) : work(new LineProgress(console, verb, total));
 
-    private static async Task<T> RunWithBarsAsync<T>(string verb, int total, Func<IProgress<TilingProgress>, Task<T>> work)
+    private static async Task<T> RunWithBarsAsync<T>(string verb, int total, Func<IProgress<SlideProgress>, Task<T>> work)
     {
         T result = default!;
         await AnsiConsole.Progress()
@@ -24,17 +24,18 @@ internal static class BatchProgress
             {
                 ProgressTask overall = context.AddTask($"{verb} {total} slides", maxValue: total);
                 var perSlide = new ConcurrentDictionary<string, ProgressTask>();
-                var progress = new SynchronousProgress<TilingProgress>(update =>
+                var progress = new SynchronousProgress<SlideProgress>(update =>
                 {
                     switch (update)
                     {
-                        case TilingProgress.Started started:
+                        case SlideProgress.Started started:
                             perSlide[started.Source.SlideId] = context.AddTask(Markup.Escape(started.Source.SlideId), maxValue: 1);
                             break;
-                        case TilingProgress.Advanced advanced when perSlide.TryGetValue(advanced.Source.SlideId, out ProgressTask? task):
+                        case SlideProgress.Advanced advanced when perSlide.TryGetValue(advanced.Source.SlideId, out ProgressTask? task):
                             task.Value = advanced.Fraction;
+                            if (advanced.Detail is not null) task.Description = Markup.Escape($"{advanced.Source.SlideId} {advanced.Detail}");
                             break;
-                        case TilingProgress.Finished finished:
+                        case SlideProgress.Finished finished:
                             if (perSlide.TryRemove(finished.Source.SlideId, out ProgressTask? done)) done.StopTask();
                             overall.Increment(1);
                             break;
@@ -46,17 +47,17 @@ internal static class BatchProgress
     }
 
     /// <summary>Plain, greppable progress lines.</summary>
-    private sealed class LineProgress(CliConsole console, string verb, int total) : IProgress<TilingProgress>
+    private sealed class LineProgress(CliConsole console, string verb, int total) : IProgress<SlideProgress>
     {
         private int _finished;
 
-        public void Report(TilingProgress value)
+        public void Report(SlideProgress value)
         {
-            if (value is not TilingProgress.Finished { Outcome: var outcome }) return;
+            if (value is not SlideProgress.Finished { Outcome: var outcome }) return;
             int n = Interlocked.Increment(ref _finished);
             string what = outcome.Kind switch
             {
-                SlideOutcomeKind.Tiled => $"{outcome.Patches} patches",
+                SlideOutcomeKind.Done => $"{outcome.Patches} patches{(outcome.Detail is null ? "" : ", " + outcome.Detail)}",
                 SlideOutcomeKind.Skipped => $"already done ({outcome.Patches} patches)",
                 _ => "FAILED",
             };

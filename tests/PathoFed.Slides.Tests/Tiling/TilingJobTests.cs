@@ -1,3 +1,4 @@
+using PathoFed.Slides.Batches;
 using System.Text.Json;
 using OpenCvSharp;
 using PathoFed.Slides.Patching;
@@ -71,11 +72,11 @@ public sealed class TilingJobTests
             new SlideSource("missing", "/nonexistent/missing.svs"),
         };
         var job = new TilingJob(new TilingSettings(new PatchGridOptions { PatchSizePx = 64 }, TilingSettings.Default.Tissue), temp.Path, workers: 2);
-        TilingJobResult result = await job.RunAsync(sources);
+        SlideBatchResult result = await job.RunAsync(sources);
 
-        Assert.Equal([SlideOutcomeKind.Tiled, SlideOutcomeKind.Failed, SlideOutcomeKind.Failed, SlideOutcomeKind.Failed, SlideOutcomeKind.Tiled, SlideOutcomeKind.Failed],
+        Assert.Equal([SlideOutcomeKind.Done, SlideOutcomeKind.Failed, SlideOutcomeKind.Failed, SlideOutcomeKind.Failed, SlideOutcomeKind.Done, SlideOutcomeKind.Failed],
             result.Outcomes.Select(o => o.Kind));
-        List<string[]> errors = Csv.Parse(File.ReadAllText(temp.File(TilingJob.ErrorsFileName)));
+        List<string[]> errors = Csv.Parse(File.ReadAllText(temp.File(SlideBatch.ErrorsFileName)));
         Assert.Equal(["slide_id", "path", "error"], errors[0]);
         Assert.Equal(["unopenable", "corrupt", "no-mpp", "missing"], errors.Skip(1).Select(r => r[0]));
         Assert.Contains("Unsupported TIFF compression", errors[1][2]);
@@ -96,7 +97,7 @@ public sealed class TilingJobTests
         string table = Path.Combine(temp.Path, "he", PatchTable.FileName);
         DateTime written = File.GetLastWriteTimeUtc(table);
 
-        TilingJobResult again = await job.RunAsync(sources);
+        SlideBatchResult again = await job.RunAsync(sources);
 
         Assert.Equal(SlideOutcomeKind.Skipped, Assert.Single(again.Outcomes).Kind);
         Assert.Equal(written, File.GetLastWriteTimeUtc(table));
@@ -108,11 +109,11 @@ public sealed class TilingJobTests
     {
         using var temp = new TempFolder();
         var sources = new[] { new SlideSource("he", TestSlides.SmallHE) };
-        TilingJobResult first = await new TilingJob(TilingSettings.Default, temp.Path, 1).RunAsync(sources);
+        SlideBatchResult first = await new TilingJob(TilingSettings.Default, temp.Path, 1).RunAsync(sources);
         var finer = new TilingSettings(new PatchGridOptions { PatchSizePx = 128 }, TilingSettings.Default.Tissue);
-        TilingJobResult second = await new TilingJob(finer, temp.Path, 1).RunAsync(sources);
+        SlideBatchResult second = await new TilingJob(finer, temp.Path, 1).RunAsync(sources);
 
-        Assert.Equal(SlideOutcomeKind.Tiled, second.Outcomes[0].Kind);
+        Assert.Equal(SlideOutcomeKind.Done, second.Outcomes[0].Kind);
         Assert.True(second.Outcomes[0].Patches > 3 * first.Outcomes[0].Patches);
         PatchTable table = await PatchTable.ReadAsync(Path.Combine(temp.Path, "he", PatchTable.FileName));
         Assert.Equal(128, table.Geometry.PatchSizePx);
@@ -131,9 +132,9 @@ public sealed class TilingJobTests
         File.WriteAllText(Path.Combine(folder, ".tmp-0123-patches.parquet"), "half");
         File.WriteAllText(Path.Combine(folder, PatchTable.FileName), "truncated");
 
-        TilingJobResult again = await job.RunAsync(sources);
+        SlideBatchResult again = await job.RunAsync(sources);
 
-        Assert.Equal(SlideOutcomeKind.Tiled, again.Outcomes[0].Kind);
+        Assert.Equal(SlideOutcomeKind.Done, again.Outcomes[0].Kind);
         PatchTable table = await PatchTable.ReadAsync(Path.Combine(folder, PatchTable.FileName));
         Assert.Equal(again.Outcomes[0].Patches, table.Patches.Count);
     }
