@@ -1,4 +1,6 @@
 using System.CommandLine;
+using PathoFed.Features.Extractors;
+using PathoFed.Features.Pipeline;
 using PathoFed.Slides.Patching;
 using PathoFed.Slides.Tiling;
 using PathoFed.Slides.Tissue;
@@ -43,9 +45,15 @@ internal static class SharedOptions
             foreach (Option option in new Option[] { Mpp, Mag, Patch, Overlap, MinTissue, TissueThreshold, KeepPen }) command.Add(option);
         }
 
+        /// <summary>True when the user gave any of these options (rather than leaving every default).</summary>
+        public bool AnyGiven(ParseResult parse) =>
+            new Option[] { Mpp, Mag, Patch, Overlap, MinTissue, TissueThreshold, KeepPen }.Any(o => parse.GetResult(o) is { Implicit: false });
+
+        /// <param name="baseline">Grid values for the options not given (e.g. an extractor's µm/px and input size); null uses the option defaults.</param>
         /// <exception cref="ArgumentException">Conflicting or out-of-range values.</exception>
-        public TilingSettings Bind(ParseResult parse)
+        public TilingSettings Bind(ParseResult parse, PatchGridOptions? baseline = null)
         {
+            T Given<T>(Option<T> option, T fallback) => baseline is null || parse.GetResult(option) is { Implicit: false } ? parse.GetValue(option)! : fallback;
             double? mpp = parse.GetValue(Mpp), mag = parse.GetValue(Mag);
             if (mpp is not null && mag is not null) throw new ArgumentException("Give --mpp or --mag, not both.");
             string threshold = parse.GetValue(TissueThreshold)!;
@@ -53,16 +61,50 @@ internal static class SharedOptions
                 : int.TryParse(threshold, out int t) ? t
                 : throw new ArgumentException($"--tissue-threshold must be 'otsu' or a number 0-255, not '{threshold}'.");
 
+            PatchGridOptions defaults = baseline ?? PatchGridOptions.Default;
             var grid = new PatchGridOptions
             {
-                TargetMpp = mag is null ? mpp ?? PatchGridOptions.Default.TargetMpp : null,
-                TargetMagnification = mag,
-                PatchSizePx = parse.GetValue(Patch),
-                OverlapPx = parse.GetValue(Overlap),
-                MinTissueFraction = parse.GetValue(MinTissue),
+                TargetMpp = mag is null ? mpp ?? defaults.TargetMpp : null,
+                TargetMagnification = mag ?? (mpp is null ? defaults.TargetMagnification : null),
+                PatchSizePx = Given(Patch, defaults.PatchSizePx),
+                OverlapPx = Given(Overlap, defaults.OverlapPx),
+                MinTissueFraction = Given(MinTissue, defaults.MinTissueFraction),
             }.Validate();
             var tissue = new TissueDetectionOptions { SaturationThreshold = fixedThreshold, RemovePenMarks = !parse.GetValue(KeepPen) }.Validate();
             return new TilingSettings(grid, tissue);
+        }
+    }
+
+    /// <summary>The feature-extractor options of <c>embed</c> (and of every verb that embeds).</summary>
+    public sealed class Extractor
+    {
+        public Option<string> Model { get; } = new("--model", "-m")
+        {
+            Description = "Extractor id (a manifest in models/ or $PATHOFED_MODELS), a manifest .json, or an .onnx with a manifest beside it.",
+            DefaultValueFactory = _ => ExtractorCatalog.DefaultId,
+        };
+        public Option<string> Device { get; } = new("--device") { Description = "auto, cpu, cuda or cuda:N.", DefaultValueFactory = _ => "auto" };
+        public Option<int> Batch { get; } = new("--batch") { Description = "Patches per inference batch.", DefaultValueFactory = _ => EmbeddingPipelineOptions.Default.BatchSize };
+        public Option<int> Readers { get; } = new("--readers") { Description = "Threads reading and preprocessing patches.", DefaultValueFactory = _ => EmbeddingPipelineOptions.Default.ReaderThreads };
+        public Option<int?> Threads { get; } = new("--threads") { Description = "Inference threads on CPU (default: one per core)." };
+
+        public void AddTo(Command command)
+        {
+            foreach (Option option in new Option[] { Model, Device, Batch, Readers, Threads }) command.Add(option);
+        }
+
+        /// <exception cref="ArgumentException">Out-of-range values.</exception>
+        /// <exception cref="ModelLoadException">The extractor cannot be found or its manifest is invalid.</exception>
+        public (ExtractorManifest Manifest, ExtractorRuntimeOptions Runtime, EmbeddingPipelineOptions Pipeline) Bind(ParseResult parse)
+        {
+            int? threads = parse.GetValue(Threads);
+            if (threads is < 1) throw new ArgumentException($"--threads must be at least 1, not {threads}.");
+            int batch = parse.GetValue(Batch), readers = parse.GetValue(Readers);
+            if (batch is < 1 or > 4096) throw new ArgumentException($"--batch must be 1-4096, not {batch}.");
+            if (readers < 1) throw new ArgumentException($"--readers must be at least 1, not {readers}.");
+            var runtime = new ExtractorRuntimeOptions { Device = ExecutionDevice.Parse(parse.GetValue(Device)!), IntraOpThreads = threads };
+            var pipeline = new EmbeddingPipelineOptions { BatchSize = batch, ReaderThreads = readers }.Validate();
+            return (ExtractorCatalog.Find(parse.GetValue(Model)!), runtime, pipeline);
         }
     }
 }

@@ -1,6 +1,4 @@
 using System.CommandLine;
-using PathoFed.Cli.Terminal;
-using PathoFed.Slides.Batches;
 using PathoFed.Slides.Tiling;
 
 namespace PathoFed.Cli.Commands;
@@ -45,37 +43,12 @@ internal static class TileCommand
     /// <summary>Tiles <paramref name="sources"/> with progress and a summary; shared with verbs that tile first.</summary>
     public static async Task<int> RunAsync(CliConsole console, TilingSettings settings, IReadOnlyList<SlideSource> sources, string outputFolder, int workers, CancellationToken cancellationToken)
     {
-        if (sources.Count == 0)
-        {
-            await console.Error.WriteLineAsync("error: no slides found in the given inputs.");
-            return ExitCodes.Usage;
-        }
         if (workers < 1)
         {
             await console.Error.WriteLineAsync($"error: --workers must be at least 1, not {workers}.");
             return ExitCodes.Usage;
         }
-
         var job = new TilingJob(settings, outputFolder, workers);
-        SlideBatchResult result;
-        try
-        {
-            result = await BatchProgress.RunAsync(console, "Tiling", sources.Count, progress => job.RunAsync(sources, progress, cancellationToken));
-        }
-        catch (OperationCanceledException)
-        {
-            await console.Error.WriteLineAsync("cancelled: completed slides are kept; run the same command again to resume.");
-            return ExitCodes.Cancelled;
-        }
-
-        foreach (SlideOutcome failed in result.Outcomes.Where(o => o.Kind == SlideOutcomeKind.Failed))
-        {
-            await console.Error.WriteLineAsync($"FAILED {failed.Source.SlideId}: {failed.Error}");
-        }
-        await console.Out.WriteLineAsync(
-            $"{result.Done} tiled, {result.Skipped} already done, {result.Failed} failed; " +
-            $"{result.Patches} patches. Outputs in {Path.GetFullPath(outputFolder)}" +
-            (result.Failed > 0 ? $"; failures listed in {Path.Combine(Path.GetFullPath(outputFolder), SlideBatch.ErrorsFileName)}" : ""));
-        return result.Failed > 0 ? ExitCodes.SomeFailed : ExitCodes.Ok;
+        return await SlideBatchRun.RunAsync(console, "Tiling", "tiled", sources, outputFolder, (progress, token) => job.RunAsync(sources, progress, token), cancellationToken);
     }
 }

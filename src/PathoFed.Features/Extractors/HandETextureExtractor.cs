@@ -69,6 +69,18 @@ public static class HandETextureExtractor
     /// <summary>Lower-case hex SHA-256 of <see cref="BuildModel"/>'s bytes, as recorded in the model manifest.</summary>
     public static string Sha256 => Hash.Value;
 
+    /// <summary>The manifest the pipeline reads patches by; models/pathofed-he-texture-v1.json says the same (a test checks).</summary>
+    public static ExtractorManifest Manifest { get; } = new ExtractorManifest
+    {
+        Id = Id,
+        Description = Description,
+        Onnx = ExtractorManifest.Embedded,
+        Licence = "Apache-2.0",
+        Input = new ExtractorInput { Name = InputName, SizePx = InputSizePx, Range = "0-255" },
+        TargetMpp = TargetMpp,
+        Output = new ExtractorOutput { Name = OutputName, Dim = EmbeddingDim },
+    }.Validate();
+
     /// <summary>Writes the model: the bytes of a .onnx file, identical on every call.</summary>
     public static byte[] BuildModel()
     {

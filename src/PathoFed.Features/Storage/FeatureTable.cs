@@ -30,6 +30,18 @@ public sealed record FeatureRows(FeatureTableInfo Info, PatchCoordinate[] Patche
 
     public ReadOnlySpan<float> Embedding(int row) => Embeddings.AsSpan(row * Info.EmbeddingDim, Info.EmbeddingDim);
 
+    /// <summary>The table's metadata and row count, without reading any embedding: how a resumed job checks a finished slide.</summary>
+    /// <exception cref="InvalidDataException">The file is not a PathoFed features table.</exception>
+    public static async Task<(FeatureTableInfo Info, long Rows)> ReadInfoAsync(string path, CancellationToken cancellationToken = default)
+    {
+        await using FileStream stream = File.OpenRead(path);
+        await using ParquetReader reader = await ParquetReader.CreateAsync(stream, cancellationToken: cancellationToken);
+        FeatureTableInfo info = FeatureTableMetadata.Parse(reader.CustomMetadata, path);
+        long rows = 0;
+        for (int g = 0; g < reader.RowGroupCount; g++) rows += reader.RowGroups[g].RowCount;
+        return (info, rows);
+    }
+
     /// <exception cref="InvalidDataException">The file is not a PathoFed features table.</exception>
     public static async Task<FeatureRows> ReadAsync(string path, CancellationToken cancellationToken = default)
     {

@@ -1,0 +1,69 @@
+using System.CommandLine;
+using PathoFed.Cli.Terminal;
+using PathoFed.Features.Extractors;
+using PathoFed.Features.Pipeline;
+using PathoFed.Slides.Tiling;
+
+namespace PathoFed.Cli.Commands;
+
+/// <summary><c>pathofed embed</c>: patch embeddings per slide with an ONNX feature extractor, tiling first where needed.</summary>
+internal static class EmbedCommand
+{
+    public static Command Create(CliConsole console)
+    {
+        var slides = SharedOptions.Slides();
+        var output = SharedOptions.Out();
+        var slideMpp = SharedOptions.SlideMpp();
+        var extractor = new SharedOptions.Extractor();
+        var tiling = new SharedOptions.Tiling();
+
+        var command = new Command("embed",
+            "Embed every slide's patches with a feature extractor into OUT/<slide>/features.parquet. Slides not tiled yet are tiled first " +
+            "(at the extractor's µm/px and input size unless tiling options are given); finished slides are skipped on a re-run.");
+        command.Add(slides);
+        command.Add(output);
+        command.Add(slideMpp);
+        extractor.AddTo(command);
+        tiling.AddTo(command);
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            IReadOnlyList<SlideSource> sources;
+            ExtractorManifest manifest;
+            EmbeddingPipelineOptions pipelineOptions;
+            ExtractorRuntimeOptions runtimeOptions;
+            TilingSettings? tilingSettings;
+            try
+            {
+                (manifest, runtimeOptions, pipelineOptions) = extractor.Bind(parse);
+                tilingSettings = tiling.AnyGiven(parse) ? tiling.Bind(parse, EmbeddingJob.TilingFor(manifest).Grid) : null;
+                sources = SlideInputs.Resolve(parse.GetValue(slides)!, parse.GetValue(slideMpp));
+            }
+            catch (Exception e) when (e is ArgumentException or PathoFedException)
+            {
+                await console.Error.WriteLineAsync($"error: {e.Message}");
+                return ExitCodes.Usage;
+            }
+
+            // The model is opened and checked before any slide is touched.
+            IFeatureExtractor model;
+            try
+            {
+                model = OnnxFeatureExtractor.Open(manifest, runtimeOptions, new ConsoleLogger(console));
+            }
+            catch (ModelLoadException e)
+            {
+                await console.Error.WriteLineAsync($"error: {e.Message}");
+                return ExitCodes.Usage;
+            }
+            using (model)
+            {
+                string outputFolder = parse.GetValue(output)!;
+                var job = new EmbeddingJob(model, outputFolder, tilingSettings, pipelineOptions);
+                return await SlideBatchRun.RunAsync(console, $"Embedding ({manifest.Id})", "embedded", sources, outputFolder,
+                    (progress, token) => job.RunAsync(sources, progress, token), cancellationToken);
+            }
+        });
+        return command;
+    }
+}

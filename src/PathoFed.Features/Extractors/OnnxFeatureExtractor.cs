@@ -1,0 +1,242 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace PathoFed.Features.Extractors;
+
+/// <summary>
+/// An <see cref="IFeatureExtractor"/> on ONNX Runtime. The model is checked against its manifest when it is opened
+/// (input name, NCHW float with 3 channels of the manifest's size, an output of the manifest's dimension), so a wrong
+/// model fails before any slide is read. Inputs and outputs are bound to the caller's buffers: no copies, no
+/// allocation per batch beyond two small tensor headers.
+/// </summary>
+public sealed partial class OnnxFeatureExtractor : IFeatureExtractor
+{
+    private readonly InferenceSession _session;
+    private readonly RunOptions _runOptions = new();
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames;
+    private readonly int[] _outputDims; // model output shape, -1 at the batch axis
+    private readonly string _source;
+
+    private OnnxFeatureExtractor(ExtractorManifest manifest, string sha256, string source, InferenceSession session, string device)
+    {
+        (Manifest, Sha256, _source, _session, Device) = (manifest, sha256, source, session, device);
+        _inputNames = [manifest.Input.Name];
+        _outputNames = [manifest.Output.Name];
+        FixedBatchSize = CheckInput();
+        _outputDims = CheckOutput();
+    }
+
+    public ExtractorManifest Manifest { get; }
+
+    public string Sha256 { get; }
+
+    public string Device { get; }
+
+    public int? FixedBatchSize { get; }
+
+    /// <summary>Opens the manifest's model (embedded or file) on the requested device.</summary>
+    /// <exception cref="ModelLoadException">Missing, corrupt or mismatched model, a hash that differs from the manifest's, or CUDA asked for but unavailable.</exception>
+    public static OnnxFeatureExtractor Open(ExtractorManifest manifest, ExtractorRuntimeOptions? options = null, ILogger? logger = null)
+    {
+        options ??= ExtractorRuntimeOptions.Default;
+        logger ??= NullLogger.Instance;
+        if (manifest.IsEmbedded)
+        {
+            byte[] model = manifest.Id == HandETextureExtractor.Id
+                ? HandETextureExtractor.BuildModel()
+                : throw new ModelLoadException($"Extractor '{manifest.Id}' says it is embedded, but PathoFed embeds only '{HandETextureExtractor.Id}'.");
+            return Create(manifest, Convert.ToHexStringLower(SHA256.HashData(model)), $"embedded model '{manifest.Id}'",
+                sessionOptions => new InferenceSession(model, sessionOptions), options, logger);
+        }
+
+        string path = ExtractorCatalog.OnnxPathFor(manifest);
+        string sha256 = HashFile(path);
+        if (manifest.Sha256 is { } expected && expected != sha256)
+        {
+            throw new ModelLoadException(
+                $"Model file '{path}' has SHA-256 {sha256}, but manifest '{manifest.ManifestPath}' expects {expected}: " +
+                "a different export or a damaged copy. Re-export it, or set the manifest's sha256 to the new value if the change is intended.");
+        }
+        return Create(manifest, sha256, $"model file '{path}'", sessionOptions => new InferenceSession(path, sessionOptions), options, logger);
+    }
+
+    private static OnnxFeatureExtractor Create(
+        ExtractorManifest manifest, string sha256, string source, Func<SessionOptions, InferenceSession> open, ExtractorRuntimeOptions options, ILogger logger)
+    {
+        SessionOptions sessionOptions = new() { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        InferenceSession? session = null;
+        try
+        {
+            string device = ConfigureDevice(sessionOptions, options, logger);
+            try
+            {
+                session = open(sessionOptions);
+            }
+            catch (OnnxRuntimeException e)
+            {
+                throw new ModelLoadException($"The {source} cannot be loaded by ONNX Runtime (not a valid ONNX model?): {FirstLine(e.Message)}", e);
+            }
+            var extractor = new OnnxFeatureExtractor(manifest, sha256, source, session, device);
+            LogOpened(logger, manifest.Id, device, sha256[..12]);
+            return extractor;
+        }
+        catch
+        {
+            session?.Dispose();
+            throw;
+        }
+        finally
+        {
+            sessionOptions.Dispose(); // the session keeps its own copy
+        }
+    }
+
+    /// <summary>Adds the CUDA provider when asked (or on auto when it works), else tunes the CPU threads; returns the device in words.</summary>
+    private static string ConfigureDevice(SessionOptions sessionOptions, ExtractorRuntimeOptions options, ILogger logger)
+    {
+        ExecutionDevice device = options.Device;
+        if (device.Kind != ExecutionDeviceKind.Cpu)
+        {
+            string? whyNot = TryAddCuda(sessionOptions, device.CudaDeviceId);
+            if (whyNot is null) return $"cuda:{device.CudaDeviceId}";
+            if (device.Kind == ExecutionDeviceKind.Cuda)
+            {
+                throw new ModelLoadException($"Device {device} was asked for but is not available: {whyNot}. Use --device cpu or --device auto.");
+            }
+            LogCudaFallback(logger, whyNot);
+        }
+
+        int threads = options.IntraOpThreads ?? Environment.ProcessorCount;
+        sessionOptions.IntraOpNumThreads = threads;
+        sessionOptions.InterOpNumThreads = 1;
+        sessionOptions.ExecutionMode = ExecutionMode.ORT_SEQUENTIAL;
+        if (!options.AllowSpinning) sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        return $"cpu, {threads} thread{(threads == 1 ? "" : "s")}";
+    }
+
+    /// <returns>Null when the CUDA provider was added, else why not.</returns>
+    private static string? TryAddCuda(SessionOptions sessionOptions, int deviceId)
+    {
+        try
+        {
+            sessionOptions.AppendExecutionProvider_CUDA(deviceId);
+            return null;
+        }
+        catch (EntryPointNotFoundException)
+        {
+            // The CPU package's native library has no CUDA entry point at all.
+            return "this build uses ONNX Runtime's CPU package (build with -p:OnnxRuntimeGpu=true on a feed that has Microsoft.ML.OnnxRuntime.Gpu.Linux)";
+        }
+        catch (OnnxRuntimeException e)
+        {
+            return $"the CUDA provider did not start ({FirstLine(e.Message)}): check the driver, CUDA/cuDNN libraries and the device index";
+        }
+    }
+
+    public void Run(Memory<float> pixels, int count, Memory<float> embeddings)
+    {
+        int size = Manifest.Input.SizePx, dim = Manifest.Output.Dim;
+        int batch = FixedBatchSize ?? count;
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, batch);
+        ArgumentOutOfRangeException.ThrowIfLessThan(pixels.Length, batch * 3 * size * size);
+        ArgumentOutOfRangeException.ThrowIfLessThan(embeddings.Length, batch * dim);
+
+        var outputShape = new long[_outputDims.Length];
+        for (int i = 0; i < outputShape.Length; i++) outputShape[i] = _outputDims[i] < 0 ? batch : _outputDims[i];
+        using OrtValue input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, pixels[..(batch * 3 * size * size)], [batch, 3, size, size]);
+        using OrtValue output = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, embeddings[..(batch * dim)], outputShape);
+        try
+        {
+            _session.Run(_runOptions, _inputNames, [input], _outputNames, [output]);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new ModelLoadException($"Inference with {_source} failed on a batch of {batch}: {FirstLine(e.Message)}", e);
+        }
+    }
+
+    /// <returns>The fixed batch size, or null when the batch axis is dynamic.</returns>
+    private int? CheckInput()
+    {
+        ExtractorInput input = Manifest.Input;
+        if (!_session.InputMetadata.TryGetValue(input.Name, out NodeMetadata? meta))
+        {
+            throw Mismatch($"has no input '{input.Name}' (its inputs: {string.Join(", ", _session.InputMetadata.Keys)})");
+        }
+        int[] dims = meta.Dimensions;
+        bool ok = meta.IsTensor && meta.ElementDataType == TensorElementType.Float && dims.Length == 4
+            && dims[1] is 3 or -1 && dims[2] is var h && (h == input.SizePx || h == -1) && dims[3] is var w && (w == input.SizePx || w == -1);
+        if (!ok)
+        {
+            throw Mismatch($"input '{input.Name}' is {Describe(meta)}, but the manifest says float32 [N, 3, {input.SizePx}, {input.SizePx}]");
+        }
+        if (_session.InputMetadata.Count > 1)
+        {
+            throw Mismatch($"has {_session.InputMetadata.Count} inputs ({string.Join(", ", _session.InputMetadata.Keys)}); a feature extractor takes only the image batch");
+        }
+        return dims[0] > 0 ? dims[0] : null;
+    }
+
+    /// <returns>The output shape with -1 on the batch axis; every other axis fixed, multiplying to the manifest's dim.</returns>
+    private int[] CheckOutput()
+    {
+        ExtractorOutput output = Manifest.Output;
+        if (!_session.OutputMetadata.TryGetValue(output.Name, out NodeMetadata? meta))
+        {
+            throw Mismatch($"has no output '{output.Name}' (its outputs: {string.Join(", ", _session.OutputMetadata.Keys)})");
+        }
+        int[] dims = (int[])meta.Dimensions.Clone();
+        long perPatch = 1;
+        bool fixedRest = dims.Length >= 2;
+        for (int i = 1; i < dims.Length; i++)
+        {
+            if (dims[i] <= 0) fixedRest = false;
+            perPatch *= dims[i];
+        }
+        if (!meta.IsTensor || meta.ElementDataType != TensorElementType.Float || !fixedRest || perPatch != output.Dim)
+        {
+            throw Mismatch($"output '{output.Name}' is {Describe(meta)}, but the manifest says float32 [N, {output.Dim}]");
+        }
+        if (dims[0] > 0 && FixedBatchSize is null) throw Mismatch($"output '{output.Name}' has a fixed batch of {dims[0]} but the input's batch is dynamic");
+        dims[0] = -1;
+        return dims;
+    }
+
+    private ModelLoadException Mismatch(string what) =>
+        new($"The {_source} does not match extractor '{Manifest.Id}'{(Manifest.ManifestPath is { } m ? $" (manifest '{m}')" : "")}: it {what}.");
+
+    private static string Describe(NodeMetadata meta) =>
+        meta.IsTensor ? $"{meta.ElementDataType.ToString().ToLowerInvariant()} [{string.Join(", ", meta.Dimensions.Select(d => d < 0 ? "?" : d.ToString(System.Globalization.CultureInfo.InvariantCulture)))}]" : meta.OnnxValueType.ToString();
+
+    private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
+
+    private static string HashFile(string path)
+    {
+        try
+        {
+            using FileStream stream = File.OpenRead(path);
+            return Convert.ToHexStringLower(SHA256.HashData(stream));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ModelLoadException($"Model file '{path}' cannot be read: {e.Message}", e);
+        }
+    }
+
+    public void Dispose()
+    {
+        _runOptions.Dispose();
+        _session.Dispose();
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Extractor {ExtractorId} on {Device} (sha256 {ShortHash}...)")]
+    private static partial void LogOpened(ILogger logger, string extractorId, string device, string shortHash);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Device auto: CUDA not used, running on CPU: {Reason}")]
+    private static partial void LogCudaFallback(ILogger logger, string reason);
+}

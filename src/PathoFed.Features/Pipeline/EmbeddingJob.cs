@@ -1,0 +1,127 @@
+using System.Globalization;
+using PathoFed.Features.Extractors;
+using PathoFed.Features.Storage;
+using PathoFed.Slides;
+using PathoFed.Slides.Batches;
+using PathoFed.Slides.Tiling;
+
+namespace PathoFed.Features.Pipeline;
+
+/// <summary>Raised for a slide whose existing patch grid does not suit the extractor.</summary>
+public sealed class PatchGridMismatchException(string message) : PathoFedException(message);
+
+/// <summary>
+/// Embeds many slides, one after another (each slide's pipeline already uses every core), into
+/// <c>OUT/&lt;slide&gt;/features.parquet</c>. A slide not tiled yet is tiled first; a slide whose features table is
+/// complete for this extractor is skipped, so a killed job resumes; a slide that fails is listed in <c>errors.csv</c>
+/// and the others carry on.
+/// </summary>
+public sealed class EmbeddingJob
+{
+    /// <summary>How far the patch resolution, after resizing to the model's input, may stray from the model's µm/px.</summary>
+    public const double MppTolerance = 0.25;
+
+    private readonly IFeatureExtractor _extractor;
+    private readonly EmbeddingPipeline _pipeline;
+    private readonly SlideTiler _tiler;
+    private readonly bool _reuseAnyTiling;
+    private readonly string _outputFolder;
+
+    /// <param name="tiling">Settings for slides that need tiling; null tiles at the extractor's µm/px and input size
+    /// (<see cref="TilingFor"/>) and accepts any earlier complete tiling of the slide.</param>
+    public EmbeddingJob(IFeatureExtractor extractor, string outputFolder, TilingSettings? tiling = null, EmbeddingPipelineOptions? pipelineOptions = null)
+    {
+        _extractor = extractor;
+        _outputFolder = outputFolder;
+        _pipeline = new EmbeddingPipeline(extractor, pipelineOptions);
+        _reuseAnyTiling = tiling is null;
+        _tiler = new SlideTiler(tiling ?? TilingFor(extractor.Manifest));
+    }
+
+    /// <summary>The default tiling for an extractor: patches of its input size at its µm/px, so nothing is resized.</summary>
+    public static TilingSettings TilingFor(ExtractorManifest manifest) => TilingSettings.Default with
+    {
+        Grid = TilingSettings.Default.Grid with { TargetMpp = manifest.TargetMpp, TargetMagnification = null, PatchSizePx = manifest.Input.SizePx },
+    };
+
+    public Task<SlideBatchResult> RunAsync(IReadOnlyList<SlideSource> sources, IProgress<SlideProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        new SlideBatch(_outputFolder, workers: 1).RunAsync(sources, EmbedOneAsync, progress, cancellationToken);
+
+    private async Task<SlideWork> EmbedOneAsync(SlideSource source, string folder, ISlideStageProgress progress, CancellationToken cancellationToken)
+    {
+        SlideRecord tiles = FinishedTiling(source, folder)
+            ?? await _tiler.TileAsync(source, folder, new ScaledProgress(progress, 0, 0.1), cancellationToken);
+        CheckResolution(tiles, folder);
+
+        string featuresPath = Path.Combine(folder, FeatureTable.FileName);
+        if (await IsCompleteAsync(featuresPath, tiles, cancellationToken)) return SlideWork.Skipped(tiles.Patches);
+        RemoveLeftovers(folder);
+
+        PatchTable table = await PatchTable.ReadAsync(Path.Combine(folder, PatchTable.FileName), cancellationToken);
+        using ISlide slide = SlideReader.Open(source.Path, source.OpenOptions);
+        var info = new FeatureTableInfo(source.SlideId, _extractor.Manifest.Id, _extractor.Sha256, _extractor.Manifest.Output.Dim, table.Geometry);
+        await using FeatureTableWriter writer = await FeatureTableWriter.CreateAsync(featuresPath, info, cancellationToken);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var written = new RowsProgress(progress, table.Patches.Count, started);
+        EmbeddingStats stats = await _pipeline.RunAsync(slide, table.Geometry, table.Patches, writer, written, cancellationToken);
+        await writer.CompleteAsync();
+        return SlideWork.Done(stats.Patches, string.Create(CultureInfo.InvariantCulture, $"{stats.PatchesPerSecond:0} patches/s"));
+    }
+
+    /// <summary>Complete tiling of this very file: for these settings, or (without explicit settings) for any.</summary>
+    private SlideRecord? FinishedTiling(SlideSource source, string folder)
+    {
+        if (_tiler.CompletedRecord(source, folder) is { } exact) return exact;
+        if (!_reuseAnyTiling) return null;
+        return SlideRecord.TryRead(Path.Combine(folder, SlideRecord.FileName)) is { } earlier
+            && earlier.Fingerprint == earlier.Settings.FingerprintFor(source)
+            && File.Exists(Path.Combine(folder, PatchTable.FileName))
+                ? earlier
+                : null;
+    }
+
+    private void CheckResolution(SlideRecord tiles, string folder)
+    {
+        ExtractorManifest model = _extractor.Manifest;
+        double effectiveMpp = tiles.Geometry.TargetMpp * tiles.Geometry.PatchSizePx / model.Input.SizePx;
+        if (Math.Abs(effectiveMpp / model.TargetMpp - 1) > MppTolerance)
+        {
+            throw new PatchGridMismatchException(string.Create(CultureInfo.InvariantCulture,
+                $"'{Path.Combine(folder, PatchTable.FileName)}' holds {tiles.Geometry.PatchSizePx} px patches at {tiles.Geometry.TargetMpp:0.###} µm/px, " +
+                $"{effectiveMpp:0.###} µm/px once resized to the {model.Input.SizePx} px input of '{model.Id}', which expects {model.TargetMpp:0.###} µm/px. " +
+                $"Re-tile with --mpp {model.TargetMpp:0.###} --patch {model.Input.SizePx}, or delete the slide's folder."));
+        }
+    }
+
+    private async Task<bool> IsCompleteAsync(string featuresPath, SlideRecord tiles, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(featuresPath)) return false;
+        try
+        {
+            (FeatureTableInfo info, long rows) = await FeatureRows.ReadInfoAsync(featuresPath, cancellationToken);
+            return info.ExtractorSha256 == _extractor.Sha256 && rows == tiles.Patches && info.Geometry == tiles.Geometry;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or Parquet.ParquetException)
+        {
+            return false; // unreadable: embed again, the atomic rename replaces it
+        }
+    }
+
+    /// <summary>Temporary files of a killed run (atomic writes never rename them into place).</summary>
+    private static void RemoveLeftovers(string folder)
+    {
+        foreach (string temp in Directory.EnumerateFiles(folder, ".tmp-*-" + FeatureTable.FileName)) File.Delete(temp);
+    }
+
+    private sealed class ScaledProgress(ISlideStageProgress stage, double from, double to) : IProgress<double>
+    {
+        public void Report(double value) => stage.Report(from + (to - from) * value);
+    }
+
+    private sealed class RowsProgress(ISlideStageProgress stage, int total, System.Diagnostics.Stopwatch clock) : IProgress<int>
+    {
+        public void Report(int value) => stage.Report(
+            0.1 + 0.9 * value / Math.Max(1, total),
+            string.Create(CultureInfo.InvariantCulture, $"{value / Math.Max(clock.Elapsed.TotalSeconds, 1e-3):0} patches/s"));
+    }
+}
