@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.ML.OnnxRuntime;
 using OpenCvSharp;
+using PathoFed.Benchmarks;
 using PathoFed.Slides;
 using PathoFed.Slides.OpenSlide;
 using PathoFed.Slides.Patching;
@@ -12,6 +14,8 @@ using PathoFed.Slides.Tiling;
 //   generate PATH SIDE_PX        write a synthetic Aperio slide, SIDE_PX square, 0.5 µm/px
 //   tile PATH OUT                tile it (tissue + grid + outputs); prints seconds, patches, peak RSS
 //   read PATH OUT [MAX_PATCHES]  read+decode patches of the tiled grid, 1 thread then all cores; patches/s
+//   resnet50 PATH.onnx [--truncated]  write a random-weight ResNet-50 (or CLAM's layer3 truncation) as ONNX, run it in
+//                                ONNX Runtime on the CPU; ms per batch of 1 and of 8
 SlideNativeLibraries.Preload();
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 
@@ -21,12 +25,14 @@ return args switch
     ["tile", var path, var output] => await TileAsync(path, output),
     ["read", var path, var output] => await ReadAsync(path, output, int.MaxValue),
     ["read", var path, var output, var max] => await ReadAsync(path, output, int.Parse(max, CultureInfo.InvariantCulture)),
+    ["resnet50", var path] => ResNet50(path, truncated: false),
+    ["resnet50", var path, "--truncated"] => ResNet50(path, truncated: true),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: generate PATH SIDE_PX | tile PATH OUT | read PATH OUT [MAX_PATCHES]");
+    Console.Error.WriteLine("usage: generate PATH SIDE_PX | tile PATH OUT | read PATH OUT [MAX_PATCHES] | resnet50 PATH.onnx [--truncated]");
     return 2;
 }
 
@@ -78,6 +84,50 @@ static double Measure(ISlide slide, PatchGridGeometry geometry, PatchCoordinate[
         Interlocked.Add(ref checksum, local);
     });
     return patches.Length / clock.Elapsed.TotalSeconds;
+}
+
+static int ResNet50(string path, bool truncated)
+{
+    var clock = Stopwatch.StartNew();
+    ResNetOnnx.Summary model = ResNetOnnx.Build(truncated);
+    File.WriteAllBytes(path, model.Model);
+    Report("resnet50", $"{(truncated ? "truncated after layer3" : "full")}: {model.Parameters / 1e6:0.00} M parameters, " +
+        $"{model.MultiplyAdds / 1e9:0.00} G multiply-adds per {ResNetOnnx.InputSizePx} px image, {model.Model.Length / 1e6:0.0} MB written to {path} " +
+        $"in {clock.Elapsed.TotalSeconds:0.0} s");
+
+    clock.Restart();
+    using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+    using var session = new InferenceSession(path, options);
+    Report("resnet50", $"ONNX Runtime loaded it in {clock.Elapsed.TotalSeconds:0.0} s, {Environment.ProcessorCount} cores");
+    foreach ((int batch, int runs) in new[] { (1, 10), (8, 3) })
+    {
+        const int size = ResNetOnnx.InputSizePx;
+        var pixels = new float[batch * 3 * size * size];
+        var random = new Random(batch);
+        for (int i = 0; i < pixels.Length; i++) pixels[i] = (float)(random.NextDouble() * 4 - 2); // about ImageNet-normalised
+        using var input = OrtValue.CreateTensorValueFromMemory(pixels, [batch, 3, size, size]);
+        using var runOptions = new RunOptions();
+
+        float[] embedding = RunResNet(session, runOptions, input); // warm-up: the first run allocates
+        if (embedding.Length != batch * model.EmbeddingDim || !embedding.All(float.IsFinite))
+        {
+            Console.Error.WriteLine($"resnet50: batch {batch} gave {embedding.Length} values (expected {batch * model.EmbeddingDim}), finite: {embedding.All(float.IsFinite)}");
+            return 1;
+        }
+        clock.Restart();
+        for (int r = 0; r < runs; r++) RunResNet(session, runOptions, input);
+        double ms = clock.Elapsed.TotalMilliseconds / runs;
+        Report("resnet50", $"batch {batch}: {ms:0} ms per batch, {ms / batch:0} ms per image ({runs} runs after a warm-up); " +
+            $"embedding [{batch}, {model.EmbeddingDim}], mean |x| {embedding.Average(MathF.Abs):0.000}");
+    }
+    return 0;
+}
+
+static float[] RunResNet(InferenceSession session, RunOptions runOptions, OrtValue input)
+{
+    using IDisposableReadOnlyCollection<OrtValue> outputs =
+        session.Run(runOptions, [ResNetOnnx.InputName], [input], [ResNetOnnx.OutputName]);
+    return outputs[0].GetTensorDataAsSpan<float>().ToArray(); // copied out: the span lives in ONNX Runtime's buffer
 }
 
 static void Report(string step, string what) =>
