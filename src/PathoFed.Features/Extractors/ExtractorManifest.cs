@@ -72,6 +72,7 @@ public sealed record ExtractorManifest
         Require(!string.IsNullOrWhiteSpace(Onnx), "'onnx' is empty: give the ONNX file name.");
         Require(!string.IsNullOrWhiteSpace(Input.Name), "'input.name' is empty.");
         Require(Input.SizePx is >= 16 and <= 4096, $"'input.size_px' must be 16-4096, not {Input.SizePx}.");
+        Require(Input.PatchPx is null or (>= 16 and <= 8192), $"'input.patch_px' must be 16-8192 or null, not {Input.PatchPx}.");
         Require(Input.Range is "0-1" or "0-255", $"'input.range' must be \"0-1\" or \"0-255\", not \"{Input.Range}\".");
         Require(Input.Mean is null || Input.Mean.Length == 3, "'input.mean' must hold 3 values (R, G, B) or be null.");
         Require(Input.Std is null || (Input.Std.Length == 3 && Input.Std.All(s => s > 0)), "'input.std' must hold 3 positive values (R, G, B) or be null.");
@@ -90,6 +91,17 @@ public sealed record ExtractorInput
 
     [JsonPropertyName("size_px")]
     public required int SizePx { get; init; }
+
+    /// <summary>
+    /// Patch side cut at the target µm/px before resizing to <see cref="SizePx"/> (CLAM cuts 256 and feeds 224);
+    /// null when patches are cut at the input size.
+    /// </summary>
+    [JsonPropertyName("patch_px")]
+    public int? PatchPx { get; init; }
+
+    /// <summary>The patch side cut from the slide: <see cref="PatchPx"/> or else the input size.</summary>
+    [JsonIgnore]
+    public int CutPx => PatchPx ?? SizePx;
 
     /// <summary>"0-255" feeds raw 8-bit values; "0-1" divides by 255 first. <see cref="Mean"/> and <see cref="Std"/> are in that range.</summary>
     public string Range { get; init; } = "0-1";

@@ -18,8 +18,8 @@ public sealed class PatchGridMismatchException(string message) : PathoFedExcepti
 /// </summary>
 public sealed class EmbeddingJob
 {
-    /// <summary>How far the patch resolution, after resizing to the model's input, may stray from the model's µm/px.</summary>
-    public const double MppTolerance = 0.25;
+    /// <summary>How far a patch's field of view may stray from the one the model was trained on (its µm/px times its cut size).</summary>
+    public const double FieldOfViewTolerance = 0.25;
 
     private readonly IFeatureExtractor _extractor;
     private readonly EmbeddingPipeline _pipeline;
@@ -41,7 +41,7 @@ public sealed class EmbeddingJob
     /// <summary>The default tiling for an extractor: patches of its input size at its µm/px, so nothing is resized.</summary>
     public static TilingSettings TilingFor(ExtractorManifest manifest) => TilingSettings.Default with
     {
-        Grid = TilingSettings.Default.Grid with { TargetMpp = manifest.TargetMpp, TargetMagnification = null, PatchSizePx = manifest.Input.SizePx },
+        Grid = TilingSettings.Default.Grid with { TargetMpp = manifest.TargetMpp, TargetMagnification = null, PatchSizePx = manifest.Input.CutPx },
     };
 
     public Task<SlideBatchResult> RunAsync(IReadOnlyList<SlideSource> sources, IProgress<SlideProgress>? progress = null, CancellationToken cancellationToken = default) =>
@@ -83,13 +83,13 @@ public sealed class EmbeddingJob
     private void CheckResolution(SlideRecord tiles, string folder)
     {
         ExtractorManifest model = _extractor.Manifest;
-        double effectiveMpp = tiles.Geometry.TargetMpp * tiles.Geometry.PatchSizePx / model.Input.SizePx;
-        if (Math.Abs(effectiveMpp / model.TargetMpp - 1) > MppTolerance)
+        double fieldUm = tiles.Geometry.TargetMpp * tiles.Geometry.PatchSizePx, expectedUm = model.TargetMpp * model.Input.CutPx;
+        if (Math.Abs(fieldUm / expectedUm - 1) > FieldOfViewTolerance)
         {
             throw new PatchGridMismatchException(string.Create(CultureInfo.InvariantCulture,
-                $"'{Path.Combine(folder, PatchTable.FileName)}' holds {tiles.Geometry.PatchSizePx} px patches at {tiles.Geometry.TargetMpp:0.###} µm/px, " +
-                $"{effectiveMpp:0.###} µm/px once resized to the {model.Input.SizePx} px input of '{model.Id}', which expects {model.TargetMpp:0.###} µm/px. " +
-                $"Re-tile with --mpp {model.TargetMpp:0.###} --patch {model.Input.SizePx}, or delete the slide's folder."));
+                $"'{Path.Combine(folder, PatchTable.FileName)}' holds {tiles.Geometry.PatchSizePx} px patches at {tiles.Geometry.TargetMpp:0.###} µm/px ({fieldUm:0} µm wide), " +
+                $"but '{model.Id}' expects {model.Input.CutPx} px at {model.TargetMpp:0.###} µm/px ({expectedUm:0} µm). " +
+                $"Re-tile with --mpp {model.TargetMpp:0.###} --patch {model.Input.CutPx}, or delete the slide's folder."));
         }
     }
 
