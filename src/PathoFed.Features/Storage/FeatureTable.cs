@@ -17,10 +17,16 @@ public static class FeatureTable
 {
     public const string FileName = "features.parquet";
 
-    internal static readonly ParquetSchema Schema = new([.. PatchColumns.Fields, new ListField("embedding", new DataField<float>("element", false))]);
+    internal static readonly ParquetSchema Schema = new([.. PatchColumns.CreateFields(), new ListField("embedding", new DataField<float>("element", false))]);
 
-    /// <summary>The embedding's leaf column as the schema resolves it (path embedding/list/element, its levels set).</summary>
-    internal static DataField EmbeddingLeaf => Schema.GetDataFields()[6];
+    /// <summary>The embedding's leaf column as <paramref name="schema"/> resolves it (path embedding/list/element, its levels set).</summary>
+    internal static DataField EmbeddingLeaf(ParquetSchema schema, string path)
+    {
+        DataField[] fields = schema.GetDataFields();
+        return fields.Length == 7 && fields[6].Path.ToString().StartsWith("embedding", StringComparison.Ordinal)
+            ? fields[6]
+            : throw new InvalidDataException($"'{path}' has no embedding list column after the 6 patch columns: not a PathoFed features table");
+    }
 }
 
 /// <summary>Rows of a features table: coordinates and a row-major n x d embedding matrix.</summary>
@@ -50,17 +56,18 @@ public sealed record FeatureRows(FeatureTableInfo Info, PatchCoordinate[] Patche
         FeatureTableInfo info = FeatureTableMetadata.Parse(reader.CustomMetadata, path);
         int d = info.EmbeddingDim;
         PatchColumns.RequireIn(reader.Schema, path, "features table");
+        DataField leaf = FeatureTable.EmbeddingLeaf(reader.Schema, path);
         var patches = new List<PatchCoordinate>();
         var embeddings = new List<float>();
         for (int g = 0; g < reader.RowGroupCount; g++)
         {
             using ParquetRowGroupReader group = reader.OpenRowGroupReader(g);
-            PatchCoordinate[] groupPatches = await PatchColumns.ReadAsync(group, cancellationToken);
+            PatchCoordinate[] groupPatches = await PatchColumns.ReadAsync(group, reader.Schema, cancellationToken);
             int n = groupPatches.Length;
             var values = new float[n * d];
             // A list leaf is read raw, with its levels; every row holds exactly d values (checked below).
             var definition = new int[n * d]; var repetition = new int[n * d];
-            await group.ReadRawAsync<float>(FeatureTable.EmbeddingLeaf, values, definition, repetition, cancellationToken);
+            await group.ReadRawAsync<float>(leaf, values, definition, repetition, cancellationToken);
             for (int i = 0; i < n * d; i++)
             {
                 if (repetition[i] != (i % d == 0 ? 0 : 1))
@@ -121,14 +128,14 @@ public sealed class FeatureTableWriter : IAsyncDisposable
         }
         if (n == 0) return;
 
-        DataField leaf = FeatureTable.EmbeddingLeaf;
+        DataField leaf = FeatureTable.EmbeddingLeaf(FeatureTable.Schema, _path);
         int[] definition = new int[n * d];
         Array.Fill(definition, leaf.MaxDefinitionLevel);
         int[] repetition = new int[n * d];
         for (int i = 0; i < n * d; i++) repetition[i] = i % d == 0 ? 0 : 1; // 0 starts a new row's list
 
         using ParquetRowGroupWriter group = _writer.CreateRowGroup();
-        await PatchColumns.WriteAsync(group, patches, _info.Geometry, cancellationToken);
+        await PatchColumns.WriteAsync(group, FeatureTable.Schema, patches, _info.Geometry, cancellationToken);
         await group.WriteAllPartsAsync<float>(leaf, embeddings, definition, repetition, cancellationToken);
     }
 

@@ -13,7 +13,7 @@ public sealed class PatchTable
 {
     public const string FileName = "patches.parquet";
 
-    private static readonly ParquetSchema Schema = new(PatchColumns.Fields);
+    private static readonly ParquetSchema Schema = new(PatchColumns.CreateFields());
 
     public PatchTable(PatchGridGeometry geometry, IReadOnlyList<PatchCoordinate> patches, IReadOnlyDictionary<string, string> metadata)
     {
@@ -40,7 +40,7 @@ public sealed class PatchTable
             await using ParquetWriter writer = await ParquetWriter.CreateAsync(Schema, stream, cancellationToken: cancellationToken);
             writer.CustomMetadata = metadata;
             using ParquetRowGroupWriter group = writer.CreateRowGroup();
-            await PatchColumns.WriteAsync(group, grid.Patches.ToArray(), g, cancellationToken);
+            await PatchColumns.WriteAsync(group, Schema, grid.Patches.ToArray(), g, cancellationToken);
         });
     }
 
@@ -56,7 +56,7 @@ public sealed class PatchTable
         for (int g = 0; g < reader.RowGroupCount; g++)
         {
             using ParquetRowGroupReader group = reader.OpenRowGroupReader(g);
-            patches.AddRange(await PatchColumns.ReadAsync(group, cancellationToken));
+            patches.AddRange(await PatchColumns.ReadAsync(group, reader.Schema, cancellationToken));
         }
         return new PatchTable(geometry, patches, new Dictionary<string, string>(reader.CustomMetadata));
     }
