@@ -94,7 +94,7 @@ public static class LabelsCsv
             : distinct.OrderBy(name => name, StringComparer.Ordinal).ToArray();
     }
 
-    internal static MilException Error(string source, string cause) => new($"Labels file '{source}' {cause}");
+    private static MilException Error(string source, string cause) => new($"Labels file '{source}' {cause}");
 
     /// <summary>Where each column is, checked against the task once from the header.</summary>
     private sealed class LabelColumns

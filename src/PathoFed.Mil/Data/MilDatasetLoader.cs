@@ -46,7 +46,7 @@ public static class MilDatasetLoader
         int maxConcurrency = DefaultMaxConcurrency, CancellationToken cancellationToken = default)
     {
         var skipped = new List<SkippedSlide>();
-        HashSet<string> withFeatures = SlidesWithFeatures(featuresDir, skipped);
+        HashSet<string> withFeatures = SlidesWithFeatures(featuresDir);
         var labelOf = labels.Slides.ToDictionary(slide => slide.SlideId, StringComparer.Ordinal);
         foreach (string slideId in withFeatures.Where(id => !labelOf.ContainsKey(id)))
         {
@@ -76,12 +76,11 @@ public static class MilDatasetLoader
         int maxConcurrency = DefaultMaxConcurrency, CancellationToken cancellationToken = default)
     {
         var skipped = new List<SkippedSlide>();
-        HashSet<string> withFeatures = SlidesWithFeatures(featuresDir, skipped);
+        HashSet<string> withFeatures = SlidesWithFeatures(featuresDir);
         IEnumerable<string> wanted = withFeatures;
         if (slideIds is not null)
         {
             string[] requested = slideIds.Distinct(StringComparer.Ordinal).ToArray();
-            skipped.Clear(); // folders outside the request are not this run's business
             skipped.AddRange(requested.Where(id => !withFeatures.Contains(id)).Select(id => new SkippedSlide(id, MissingFeaturesReason(featuresDir, id))));
             wanted = requested.Where(withFeatures.Contains);
         }
@@ -89,8 +88,8 @@ public static class MilDatasetLoader
         return new MilBagSet(bags, origin, Sorted(skipped));
     }
 
-    /// <summary>Slide ids whose folder holds a features table; folders without one are listed in <paramref name="skipped"/>.</summary>
-    private static HashSet<string> SlidesWithFeatures(string featuresDir, List<SkippedSlide> skipped)
+    /// <summary>Slide ids whose folder holds a features table (folders without one count only when a label or request names them).</summary>
+    private static HashSet<string> SlidesWithFeatures(string featuresDir)
     {
         if (!Directory.Exists(featuresDir))
         {
