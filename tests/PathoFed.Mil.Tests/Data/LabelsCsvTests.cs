@@ -25,6 +25,15 @@ public sealed class LabelsCsvTests
     }
 
     [Fact]
+    public void Parse_ExcelStyleFile_BomQuotesCaseAndBlankLinesTolerated()
+    {
+        MilLabels labels = LabelsCsv.Parse("\uFEFFSlide_ID,Patient_ID,Label\r\n\"s,1\",p1,\"a \"\"x\"\"\"\r\n\r\ns2 , p2 ,b\r\n", "l.csv", MilTask.Classify);
+        Assert.Equal(["s,1", "s2"], labels.Slides.Select(s => s.SlideId));
+        Assert.Equal(["a \"x\"", "b"], labels.ClassNames);
+        Assert.Equal([2, 4], labels.Slides.Select(s => s.Line));
+    }
+
+    [Fact]
     public void Parse_ClassWithOneExample_IsAccepted()
     {
         MilLabels labels = LabelsCsv.Parse("slide_id,patient_id,label\ns1,p1,a\ns2,p2,a\ns3,p3,b\n", "l.csv", MilTask.Classify);
