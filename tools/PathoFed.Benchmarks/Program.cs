@@ -17,7 +17,7 @@ using PathoFed.Slides.Tiling;
 //   generate PATH SIDE_PX        write a synthetic Aperio slide, SIDE_PX square, 0.5 µm/px
 //   tile PATH OUT                tile it (tissue + grid + outputs); prints seconds, patches, peak RSS
 //   read PATH OUT [MAX_PATCHES]  read+decode patches of the tiled grid, 1 thread then all cores; patches/s
-//   embed PATH OUT MODEL [MAX_PATCHES [BATCH [READERS]]]
+//   embed PATH OUT MODEL [MAX_PATCHES [BATCH [READERS [THREADS]]]]
 //                                tile the slide for the extractor MODEL (id or manifest), then embed up to MAX_PATCHES
 //                                patches twice: ONNX Runtime alone on tensors preloaded in memory, and the whole
 //                                pipeline (read, preprocess, infer, write Parquet); prints patches/s and per-stage time
@@ -40,7 +40,7 @@ return args switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: generate PATH SIDE_PX | tile PATH OUT | read PATH OUT [MAX_PATCHES] | resnet50 PATH.onnx [--truncated] | embed PATH OUT MODEL [MAX_PATCHES [BATCH [READERS]]]");
+    Console.Error.WriteLine("usage: generate PATH SIDE_PX | tile PATH OUT | read PATH OUT [MAX_PATCHES] | resnet50 PATH.onnx [--truncated] | embed PATH OUT MODEL [MAX_PATCHES [BATCH [READERS [THREADS]]]]");
     return 2;
 }
 
@@ -137,7 +137,7 @@ static async Task<int> EmbedAsync(string path, string output, string model, stri
     int maxPatches = Arg(0, 2000);
     var options = new EmbeddingPipelineOptions { BatchSize = Arg(1, 32), ReaderThreads = Arg(2, EmbeddingPipelineOptions.Default.ReaderThreads) };
     ExtractorManifest manifest = ExtractorCatalog.Find(model);
-    using OnnxFeatureExtractor extractor = OnnxFeatureExtractor.Open(manifest, new ExtractorRuntimeOptions { Device = ExecutionDevice.Cpu });
+    using OnnxFeatureExtractor extractor = OnnxFeatureExtractor.Open(manifest, new ExtractorRuntimeOptions { Device = ExecutionDevice.Cpu, IntraOpThreads = rest.Length > 3 ? Arg(3, 0) : null });
 
     var source = new SlideSource(SlideInputs.SlideIdFor(path), path);
     string folder = Path.Combine(output, source.SlideId);
