@@ -27,26 +27,19 @@ internal abstract class MilHeadBase : IMilHead
     public MilHeadOutput Forward(MilBag bag, bool training = false, Random? rng = null)
     {
         ArgumentNullException.ThrowIfNull(bag);
-        if (bag.Dim != Config.InputDim)
-            throw new MilException(
-                $"Slide {bag.SlideId}: instances have {bag.Dim} features but the {Config.Kind} head expects {Config.InputDim}.");
-        if ((long)bag.InstanceCount * bag.Dim > bag.Instances.Length)
-            throw new MilException(
-                $"Slide {bag.SlideId}: {bag.InstanceCount} instances of {bag.Dim} features need {(long)bag.InstanceCount * bag.Dim} values, the bag holds {bag.Instances.Length}.");
-        return Forward(bag.SlideId, bag.Instances.AsMemory(0, bag.InstanceCount * bag.Dim), bag.InstanceCount, training, rng);
+        var instances = BagChecks.Instances(bag);
+        BagChecks.Validate(bag.SlideId, instances.Span, bag.InstanceCount, bag.Dim, Config);
+        return Run(bag.SlideId, instances, bag.InstanceCount, training, rng);
     }
 
     public MilHeadOutput Forward(string slideId, ReadOnlyMemory<float> instances, int instanceCount, bool training, Random? rng)
     {
-        var dim = Config.InputDim;
-        if (instanceCount < 1) throw new MilException($"Slide {slideId}: the bag has no instances (no tissue patches?); a MIL head needs at least one.");
-        if (instances.Length != (long)instanceCount * dim)
-            throw new MilException(
-                $"Slide {slideId}: {instances.Length} values are not {instanceCount} instances of the {Config.Kind} head's {dim} features.");
-        var bad = VectorMath.IndexOfNonFinite(instances.Span);
-        if (bad >= 0)
-            throw new MilException(
-                $"Slide {slideId}: instance {bad / dim}, feature {bad % dim} is {instances.Span[bad]}; embeddings must be finite (re-extract the slide's features).");
+        BagChecks.Validate(slideId, instances.Span, instanceCount, Config.InputDim, Config);
+        return Run(slideId, instances, instanceCount, training, rng);
+    }
+
+    private MilHeadOutput Run(string slideId, ReadOnlyMemory<float> instances, int instanceCount, bool training, Random? rng)
+    {
         if (training && Config.Dropout > 0f && rng is null)
             throw new ArgumentNullException(nameof(rng), "Training with dropout needs a random source.");
 
