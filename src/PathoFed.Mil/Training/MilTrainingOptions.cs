@@ -14,15 +14,19 @@ public sealed record MilTrainingOptions
     /// <summary>Bags per optimiser step; gradients accumulate over the batch. Cox needs several bags (and events) per batch.</summary>
     public int BatchSize { get; init; } = 16;
 
+    /// <summary>AdamW step size.</summary>
     public float LearningRate { get; init; } = 2e-4f;
 
     /// <summary>AdamW's decoupled weight decay λ.</summary>
     public float WeightDecay { get; init; } = 1e-4f;
 
+    /// <summary>AdamW's first-moment decay.</summary>
     public float Beta1 { get; init; } = 0.9f;
 
+    /// <summary>AdamW's second-moment decay.</summary>
     public float Beta2 { get; init; } = 0.999f;
 
+    /// <summary>AdamW's denominator guard.</summary>
     public float Epsilon { get; init; } = 1e-8f;
 
     /// <summary>Clip the global gradient norm to this before each step; 0 turns clipping off.</summary>
