@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Runtime.InteropServices;
 
 namespace PathoFed.Mil.Numerics;
@@ -35,14 +34,15 @@ internal static unsafe partial class OpenBlasNative
     public static void EnsureLoaded()
     {
         if (_loadState == 1) return;
-        if (NativeLibrary.TryLoad(LibraryName, typeof(OpenBlasNative).Assembly, DllImportSearchPath.SafeDirectories, out _))
-        {
-            _loadState = 1;
-            return;
-        }
-
-        _loadState = -1;
-        throw new MilException(
-            $"The BLAS library {LibraryName} could not be loaded: MIL training needs OpenBLAS. Install libopenblas0-pthread (tools/setup.sh does).");
+        var failure = TryLoad(LibraryName);
+        _loadState = failure is null ? 1 : -1;
+        if (failure is not null) throw failure;
     }
+
+    /// <summary>Null when <paramref name="libraryName"/> loads, else the exception to throw (separate so tests can name a missing library).</summary>
+    internal static MilException? TryLoad(string libraryName) =>
+        NativeLibrary.TryLoad(libraryName, typeof(OpenBlasNative).Assembly, DllImportSearchPath.SafeDirectories, out _)
+            ? null
+            : new MilException(
+                $"The BLAS library {libraryName} could not be loaded: MIL training needs OpenBLAS. Install libopenblas0-pthread (tools/setup.sh does).");
 }

@@ -109,3 +109,18 @@ public sealed class BlasTests
         return values;
     }
 }
+
+public sealed class OpenBlasNativeTests
+{
+    [Fact]
+    public void TryLoad_MissingLibrary_ExplainsWhichPackageToInstall()
+    {
+        var error = OpenBlasNative.TryLoad("libopenblas-absent.so.0");
+        Assert.NotNull(error);
+        Assert.Contains("libopenblas-absent.so.0", error.Message);
+        Assert.Contains("install libopenblas0-pthread", error.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void TryLoad_InstalledLibrary_Succeeds() => Assert.Null(OpenBlasNative.TryLoad(OpenBlasNative.LibraryName));
+}
