@@ -11,6 +11,8 @@ public static class PathofedCli
         var root = new RootCommand("PathoFed: whole-slide images to patches, embeddings, MIL models and federated training, with the slides never leaving the hospital.");
         root.Add(TileCommand.Create(console));
         root.Add(EmbedCommand.Create(console));
+        root.Add(TrainCommand.Create(console));
+        root.Add(ScoreCommand.Create(console));
         root.Add(DemoCommand.Create(console));
         return root;
     }

@@ -1,6 +1,9 @@
 using System.CommandLine;
 using PathoFed.Features.Extractors;
 using PathoFed.Features.Pipeline;
+using PathoFed.Mil.Data;
+using PathoFed.Mil.Heads;
+using PathoFed.Mil.Training;
 using PathoFed.Slides.Patching;
 using PathoFed.Slides.Tiling;
 using PathoFed.Slides.Tissue;
@@ -106,5 +109,50 @@ internal static class SharedOptions
             var pipeline = new EmbeddingPipelineOptions { BatchSize = batch, ReaderThreads = readers }.Validate();
             return (ExtractorCatalog.Find(parse.GetValue(Model)!), runtime, pipeline);
         }
+    }
+
+    /// <summary>MIL head and optimiser options of <c>train</c> (and of federated plans' defaults).</summary>
+    public sealed class MilTraining
+    {
+        private static readonly MilTrainingOptions Defaults = new();
+        private static readonly MilHeadConfig HeadDefaults = new() { Kind = MilHeadKind.Abmil, Task = MilTask.Classify, InputDim = 1 };
+
+        public Option<int> Epochs { get; } = new("--epochs") { Description = "Maximum epochs (early stopping on a validation split ends sooner).", DefaultValueFactory = _ => Defaults.Epochs };
+        public Option<float> LearningRate { get; } = new("--lr") { Description = "AdamW learning rate.", DefaultValueFactory = _ => Defaults.LearningRate };
+        public Option<float> WeightDecay { get; } = new("--weight-decay") { Description = "AdamW decoupled weight decay.", DefaultValueFactory = _ => Defaults.WeightDecay };
+        public Option<int> BagsPerStep { get; } = new("--bags-per-step") { Description = "Bags per optimiser step.", DefaultValueFactory = _ => Defaults.BatchSize };
+        public Option<int> MaxInstances { get; } = new("--max-patches") { Description = "Random patches per bag per step in training (0 = all).", DefaultValueFactory = _ => Defaults.MaxInstancesPerBag };
+        public Option<int> Patience { get; } = new("--patience") { Description = "Epochs without a better validation loss before stopping.", DefaultValueFactory = _ => Defaults.Patience };
+        public Option<float> Dropout { get; } = new("--dropout") { Description = "Dropout rate.", DefaultValueFactory = _ => HeadDefaults.Dropout };
+        public Option<int> EncoderDim { get; } = new("--encoder-dim") { Description = "Instance encoder width (0: none, for abmil/chowder).", DefaultValueFactory = _ => HeadDefaults.EncoderDim };
+        public Option<int> AttentionDim { get; } = new("--attention-dim") { Description = "ABMIL attention width.", DefaultValueFactory = _ => HeadDefaults.AttentionDim };
+        public Option<int> Extremes { get; } = new("--extremes") { Description = "Chowder: top and bottom tiles kept (R).", DefaultValueFactory = _ => HeadDefaults.ExtremeCount };
+        public Option<int> Seed { get; } = new("--seed") { Description = "Seed for folds, initialisation, shuffling and dropout: same seed, same model.", DefaultValueFactory = _ => 0 };
+
+        public void AddTo(Command command)
+        {
+            foreach (Option option in new Option[] { Epochs, LearningRate, WeightDecay, BagsPerStep, MaxInstances, Patience, Dropout, EncoderDim, AttentionDim, Extremes, Seed }) command.Add(option);
+        }
+
+        /// <summary>Options for <paramref name="kind"/> on <paramref name="task"/>; the input width and class count are set from the data later.</summary>
+        public MilTrainingOptions Bind(ParseResult parse, MilHeadKind kind, MilTask task) => new()
+        {
+            Head = HeadDefaults with
+            {
+                Kind = kind,
+                Task = task,
+                Dropout = parse.GetValue(Dropout),
+                EncoderDim = parse.GetValue(EncoderDim),
+                AttentionDim = parse.GetValue(AttentionDim),
+                ExtremeCount = parse.GetValue(Extremes),
+            },
+            Epochs = parse.GetValue(Epochs),
+            LearningRate = parse.GetValue(LearningRate),
+            WeightDecay = parse.GetValue(WeightDecay),
+            BatchSize = parse.GetValue(BagsPerStep),
+            MaxInstancesPerBag = parse.GetValue(MaxInstances),
+            Patience = parse.GetValue(Patience),
+            Seed = parse.GetValue(Seed),
+        };
     }
 }

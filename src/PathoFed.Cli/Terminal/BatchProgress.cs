@@ -64,15 +64,4 @@ internal static class BatchProgress
             lock (console.Out) console.Out.WriteLine($"[{n}/{total}] {verb} {outcome.Source.SlideId}: {what} in {outcome.Elapsed.TotalSeconds:0.0} s");
         }
     }
-
-    /// <summary>Unlike <see cref="Progress{T}"/>, reports on the caller's thread at once, in order.</summary>
-    private sealed class SynchronousProgress<T>(Action<T> handler) : IProgress<T>
-    {
-        private readonly object _gate = new();
-
-        public void Report(T value)
-        {
-            lock (_gate) handler(value);
-        }
-    }
 }

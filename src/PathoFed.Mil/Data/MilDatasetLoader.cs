@@ -177,7 +177,7 @@ public static class MilDatasetLoader
             return SlideLoad.Skip(slideId, $"embedding of patch row {firstBad / info.EmbeddingDim} has a non-finite value ({rows.Embeddings[firstBad].ToString(CultureInfo.InvariantCulture)}) in '{path}'");
         }
         var origin = new FeatureOrigin(info.ExtractorId, info.ExtractorSha256, info.EmbeddingDim);
-        return new SlideLoad(slideId, new MilBag(slideId, rows.Count, info.EmbeddingDim, rows.Embeddings), origin, null);
+        return new SlideLoad(slideId, new MilBag(slideId, rows.Count, info.EmbeddingDim, rows.Embeddings) { Patches = rows.Patches, Geometry = info.Geometry }, origin, null);
     }
 
     private static SkippedSlide[] Sorted(List<SkippedSlide> skipped) =>

@@ -13,6 +13,12 @@ public enum MilTask
 /// </summary>
 public sealed record MilBag(string SlideId, int InstanceCount, int Dim, float[] Instances)
 {
+    /// <summary>Where each instance lies on the slide (row i for instance i), when the bag came from a features table: heatmaps need it.</summary>
+    public PathoFed.Slides.Patching.PatchCoordinate[]? Patches { get; init; }
+
+    /// <summary>The patch grid the instances were cut on, when known.</summary>
+    public PathoFed.Slides.Patching.PatchGridGeometry? Geometry { get; init; }
+
     public ReadOnlySpan<float> Instance(int index) => Instances.AsSpan(index * Dim, Dim);
 }
 

@@ -36,7 +36,8 @@ public static class PatientFolds
         {
             throw new MilException($"Cannot make {foldCount} folds from {patients.Count} patients: every fold needs its own patients; use at most {patients.Count} folds");
         }
-        foreach (IGrouping<int, Patient> stratum in patients.GroupBy(p => p.Stratum))
+        // Survival folds need events in every fold for a C-index; censored patients are welcome but not required.
+        foreach (IGrouping<int, Patient> stratum in patients.GroupBy(p => p.Stratum).Where(s => task == MilTask.Classify || s.Key == 1))
         {
             if (stratum.Count() < foldCount)
             {

@@ -1,0 +1,84 @@
+using System.Globalization;
+using PathoFed.Mil.Data;
+using PathoFed.Mil.Training;
+
+namespace PathoFed.Mil.Experiments;
+
+/// <summary>One slide's line in scores.csv: a prediction, or the reason the slide was skipped.</summary>
+public sealed record SlideScore(string SlideId, MilPrediction? Prediction, string? PredictedClass, string? SkipReason);
+
+public sealed record ScoringResult(IReadOnlyList<SlideScore> Slides)
+{
+    public int Scored => Slides.Count(s => s.Prediction is not null);
+
+    public int Skipped => Slides.Count(s => s.Prediction is null);
+}
+
+/// <summary>
+/// Scores every slide of a features folder with a trained head: <c>scores.csv</c> (one line per slide, skipped slides
+/// with their reason) and, per slide, a patch-score table for heatmaps. Features from another extractor are refused.
+/// </summary>
+public static class MilScoring
+{
+    /// <param name="patchScoresFolder">Where <c>&lt;slide&gt;.parquet</c> patch scores go; null writes none.</param>
+    /// <exception cref="MilException">No usable slide, or features from another extractor than the model's.</exception>
+    public static async Task<ScoringResult> ScoreAsync(TrainedHead model, string featuresFolder, string scoresCsv, string? patchScoresFolder,
+        IEnumerable<string>? slideIds = null, CancellationToken cancellationToken = default)
+    {
+        MilBagSet bags = await MilDatasetLoader.LoadBagsAsync(featuresFolder, slideIds, cancellationToken: cancellationToken);
+        model.Model.Config.EnsureCompatible(bags.Features);
+        IReadOnlyList<string> classes = model.Model.Config.ClassNames;
+        string kind = PatchScoreTable.ScoreKindFor(model.Head.Config.Kind);
+        if (patchScoresFolder is not null) Directory.CreateDirectory(patchScoresFolder);
+
+        var scores = new List<SlideScore>();
+        foreach (MilBag bag in bags.Bags)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            MilPrediction prediction = model.Predict(bag, bags.Features);
+            string? predicted = prediction.Risk is null ? classes[ArgMax(prediction.Probabilities)] : null;
+            scores.Add(new SlideScore(bag.SlideId, prediction, predicted, null));
+            if (patchScoresFolder is not null && bag.Patches is { } patches && bag.Geometry is { } geometry)
+            {
+                await PatchScoreTable.WriteAsync(Path.Combine(patchScoresFolder, bag.SlideId + ".parquet"),
+                    new PatchScoreTable.Content(bag.SlideId, model.Name, kind, geometry, patches, prediction.InstanceScores), cancellationToken);
+            }
+        }
+        scores.AddRange(bags.Skipped.Select(s => new SlideScore(s.SlideId, null, null, s.Reason)));
+        scores.Sort((a, b) => string.CompareOrdinal(a.SlideId, b.SlideId));
+        WriteCsv(scoresCsv, model, scores);
+        return new ScoringResult(scores);
+    }
+
+    /// <summary>
+    /// Columns: slide_id, model, status (ok or skipped), prediction (class name, or risk), then p_&lt;class&gt; per class or
+    /// risk, and the skip reason.
+    /// </summary>
+    private static void WriteCsv(string path, TrainedHead model, IReadOnlyList<SlideScore> scores)
+    {
+        IReadOnlyList<string> classes = model.Model.Config.ClassNames;
+        bool survival = model.Model.Config.Task == MilTask.Survival;
+        string[] valueColumns = survival ? ["risk"] : classes.Select(c => "p_" + c).ToArray();
+        var lines = new List<string> { Csv.FormatRow(["slide_id", "model", "status", "prediction", .. valueColumns, "reason"]) };
+        foreach (SlideScore score in scores)
+        {
+            string[] values = score.Prediction is not { } p ? new string[valueColumns.Length]
+                : survival ? [Format(p.Risk!.Value)]
+                : p.Probabilities.Select(Format).ToArray();
+            string prediction = score.Prediction is null ? "" : score.PredictedClass ?? Format(score.Prediction.Risk!.Value);
+            lines.Add(Csv.FormatRow([score.SlideId, model.Name, score.Prediction is null ? "skipped" : "ok", prediction, .. values.Select(v => v ?? ""), score.SkipReason ?? ""]));
+        }
+        string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (folder is not null) Directory.CreateDirectory(folder);
+        AtomicFile.WriteAllText(path, string.Join('\n', lines) + "\n");
+    }
+
+    private static string Format(float value) => value.ToString("0.######", CultureInfo.InvariantCulture);
+
+    private static int ArgMax(float[] values)
+    {
+        int best = 0;
+        for (int i = 1; i < values.Length; i++) if (values[i] > values[best]) best = i;
+        return best;
+    }
+}
