@@ -1,4 +1,6 @@
 using System.CommandLine;
+using PathoFed.Features.Extractors;
+using PathoFed.Features.Pipeline;
 using PathoFed.Slides.Synthetic;
 using PathoFed.Slides.Tiling;
 
@@ -15,7 +17,7 @@ internal static class DemoCommand
     public static Command Create(CliConsole console)
     {
         var output = new Option<string>("--out", "-o") { Description = "Output folder.", DefaultValueFactory = _ => "demo-out" };
-        var command = new Command("demo", "Generate a sample slide and run the pipeline on it: tissue, patch grid, QC image, GeoJSON.");
+        var command = new Command("demo", "Generate a sample slide and run the pipeline built so far on it: tissue, patch grid, QC image, GeoJSON, patch embeddings.");
         command.Add(output);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -31,13 +33,17 @@ internal static class DemoCommand
                 SyntheticSlideWriter.Write(slide, spec, cancellationToken: cancellationToken);
             }
 
+            // Tiled at the default extractor's grid and embedded in one pass, as 'pathofed embed' does.
             var sources = SlideInputs.Resolve([slides]);
-            int code = await TileCommand.RunAsync(console, TilingSettings.Default, sources, Path.Combine(folder, "tiles"), Environment.ProcessorCount, cancellationToken);
+            string features = Path.Combine(folder, "features");
+            int code = await EmbedCommand.RunAsync(console, HandETextureExtractor.Manifest, ExtractorRuntimeOptions.Default, EmbeddingPipelineOptions.Default,
+                tilingSettings: null, sources, features, cancellationToken);
             if (code == ExitCodes.Ok)
             {
-                string tiles = Path.Combine(folder, "tiles", "demo-slide");
-                await console.Out.WriteLineAsync($"Look at {Path.Combine(tiles, "qc.png")} (tissue outline and patch grid); " +
-                    $"import {Path.Combine(tiles, "tissue.geojson")} into QuPath over {slide}.");
+                string outputs = Path.Combine(features, "demo-slide");
+                await console.Out.WriteLineAsync($"Look at {Path.Combine(outputs, "qc.png")} (tissue outline and patch grid); " +
+                    $"import {Path.Combine(outputs, "tissue.geojson")} into QuPath over {slide}; " +
+                    $"patch embeddings ({HandETextureExtractor.EmbeddingDim} H&E texture features each) are in {Path.Combine(outputs, "features.parquet")}.");
             }
             return code;
         });

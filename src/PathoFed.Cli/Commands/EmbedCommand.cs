@@ -45,25 +45,30 @@ internal static class EmbedCommand
                 return ExitCodes.Usage;
             }
 
-            // The model is opened and checked before any slide is touched.
-            IFeatureExtractor model;
-            try
-            {
-                model = OnnxFeatureExtractor.Open(manifest, runtimeOptions, new ConsoleLogger(console));
-            }
-            catch (ModelLoadException e)
-            {
-                await console.Error.WriteLineAsync($"error: {e.Message}");
-                return ExitCodes.Usage;
-            }
-            using (model)
-            {
-                string outputFolder = parse.GetValue(output)!;
-                var job = new EmbeddingJob(model, outputFolder, tilingSettings, pipelineOptions);
-                return await SlideBatchRun.RunAsync(console, $"Embedding ({manifest.Id})", "embedded", sources, outputFolder,
-                    (progress, token) => job.RunAsync(sources, progress, token), cancellationToken);
-            }
+            return await RunAsync(console, manifest, runtimeOptions, pipelineOptions, tilingSettings, sources, parse.GetValue(output)!, cancellationToken);
         });
         return command;
+    }
+
+    /// <summary>Opens and checks the model before any slide is touched, then embeds every slide with progress and a summary; shared with verbs that embed.</summary>
+    public static async Task<int> RunAsync(CliConsole console, ExtractorManifest manifest, ExtractorRuntimeOptions runtimeOptions, EmbeddingPipelineOptions pipelineOptions,
+        TilingSettings? tilingSettings, IReadOnlyList<SlideSource> sources, string outputFolder, CancellationToken cancellationToken)
+    {
+        IFeatureExtractor model;
+        try
+        {
+            model = OnnxFeatureExtractor.Open(manifest, runtimeOptions, new ConsoleLogger(console));
+        }
+        catch (ModelLoadException e)
+        {
+            await console.Error.WriteLineAsync($"error: {e.Message}");
+            return ExitCodes.Usage;
+        }
+        using (model)
+        {
+            var job = new EmbeddingJob(model, outputFolder, tilingSettings, pipelineOptions);
+            return await SlideBatchRun.RunAsync(console, $"Embedding ({manifest.Id})", "embedded", sources, outputFolder,
+                (progress, token) => job.RunAsync(sources, progress, token), cancellationToken);
+        }
     }
 }
