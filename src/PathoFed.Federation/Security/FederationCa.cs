@@ -90,7 +90,7 @@ public static class FederationCa
     public static string Sha256Thumbprint(X509Certificate2 certificate) =>
         Convert.ToHexStringLower(certificate.GetCertHash(HashAlgorithmName.SHA256));
 
-    private static X509Certificate2 LoadWithKey(string caFolder, string? keyPassword)
+    internal static X509Certificate2 LoadWithKey(string caFolder, string? keyPassword)
     {
         string certificatePath = Path.Combine(caFolder, CertificateFileName);
         string keyPath = Path.Combine(caFolder, KeyFileName);
