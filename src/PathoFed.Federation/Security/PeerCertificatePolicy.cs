@@ -37,14 +37,18 @@ public sealed class PeerCertificatePolicy
         _time = time ?? TimeProvider.System;
     }
 
-    /// <summary>Raised after every decision, accepted or not, on the TLS handshake's thread: the place to log rejections and audit joins.</summary>
+    /// <summary>
+    /// Raised after every <see cref="Evaluate"/> (so after every callback), accepted or not, on the caller's thread
+    /// (the TLS handshake's): the place to log rejections and audit joins. An interceptor that re-evaluates a
+    /// connection's certificate per call to learn the site name raises it again.
+    /// </summary>
     public event EventHandler<PeerCertificateResult>? Decided;
 
     /// <summary>The coordinator host name a site expects in the server certificate; <c>null</c> for a policy on site clients.</summary>
     public string? ExpectedHostName { get; }
 
     /// <summary>The policy the coordinator applies to connecting sites: federation CA, clientAuth without serverAuth, CN a site name on <paramref name="allowList"/>.</summary>
-    /// <param name="federationCa">The federation CA certificate (<c>ca.pem</c>); its private key is not needed.</param>
+    /// <param name="federationCa">The federation CA certificate (<c>ca.pem</c>); its private key is not needed. Kept, not copied: keep it undisposed while the policy is used.</param>
     /// <param name="allowList">The sites admitted.</param>
     /// <param name="time">Clock for validity checks; <c>null</c> for the system clock.</param>
     public static PeerCertificatePolicy ForSiteClients(X509Certificate2 federationCa, AllowList allowList, TimeProvider? time = null)

@@ -73,10 +73,12 @@ public sealed class PeerCertificatePolicyTests(TestPki pki) : IClassFixture<Test
     public void ValidateCertificate_KestrelShape_IgnoresPlatformChainErrorsButAppliesThePolicy()
     {
         PeerCertificatePolicy policy = pki.SiteClientPolicy();
+        // The exact type of Kestrel's HttpsConnectionAdapterOptions.ClientCertificateValidation.
+        Func<X509Certificate2, X509Chain?, SslPolicyErrors, bool> kestrelCallback = policy.ValidateCertificate;
 
         // The platform always reports chain errors for a private CA; the policy must not read them as a verdict.
-        Assert.True(policy.ValidateCertificate(pki.Site, null, SslPolicyErrors.RemoteCertificateChainErrors));
-        Assert.False(policy.ValidateCertificate(pki.SiteFromOtherCa, null, SslPolicyErrors.None));
+        Assert.True(kestrelCallback(pki.Site, null, SslPolicyErrors.RemoteCertificateChainErrors));
+        Assert.False(kestrelCallback(pki.SiteFromOtherCa, null, SslPolicyErrors.None));
     }
 
     private sealed class FixedTime(DateTime utc) : TimeProvider
