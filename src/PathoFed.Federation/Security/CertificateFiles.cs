@@ -31,18 +31,16 @@ public static class CertificateFiles
         return certificate;
     }
 
-    /// <summary>Writes a file only its owner can read, atomically: the mode is set on the temporary file before any key byte is written, so no reader ever sees the key under a wider mode.</summary>
+    /// <summary>Writes a file only its owner can read, atomically: the temporary file is created with mode 0600, so no other user can open it before the key arrives.</summary>
     internal static void WriteSecret(string path, ReadOnlySpan<byte> content)
     {
         byte[] bytes = content.ToArray();
         try
         {
-            AtomicFile.Write(path, stream =>
-            {
-                if (!OperatingSystem.IsWindows())
-                    File.SetUnixFileMode(((FileStream)stream).SafeFileHandle, SecretFileMode);
-                stream.Write(bytes);
-            });
+            AtomicFile.Write(path, stream => stream.Write(bytes), SecretFileMode);
+            // The create mode passes through the umask; set the exact mode, which operators and tests check for.
+            if (!OperatingSystem.IsWindows())
+                File.SetUnixFileMode(path, SecretFileMode);
         }
         finally
         {
