@@ -57,7 +57,7 @@ public sealed partial class AuditLog : IDisposable
     public static AuditLog Open(string path, string actor, TimeProvider? time = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        if (!FederationNames.IsValidSiteName(actor))
+        if (!FederationNames.IsValidActor(actor))
             throw new AuditLogException($"Cannot open audit log {path} for actor '{actor}': an actor is '{FederationNames.CoordinatorActor}' or a site name ({FederationNames.SiteNameRule}).");
         string fullPath = System.IO.Path.GetFullPath(path);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(fullPath)!);

@@ -111,7 +111,7 @@ public static class FederationCa
     {
         if (!FederationNames.IsValidName(name, role))
         {
-            string rule = role == FederationRole.Site ? FederationNames.SiteNameRule : "a lowercase DNS host name whose labels follow: " + FederationNames.SiteNameRule;
+            string rule = role == FederationRole.Site ? FederationNames.SiteNameRule : "a lowercase DNS host name (dot-separated labels of 1-63 lowercase letters, digits and '-')";
             throw new CertificateException($"'{name}' is not a valid {(role == FederationRole.Site ? "site" : "coordinator host")} name: use {rule}.");
         }
         foreach (string dnsName in options.ExtraDnsNames.Where(dnsName => !FederationNames.IsValidHostName(dnsName)))

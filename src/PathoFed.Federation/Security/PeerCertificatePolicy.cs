@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Security;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
 namespace PathoFed.Federation.Security;
@@ -92,9 +93,16 @@ public sealed class PeerCertificatePolicy
 
     /// <summary>
     /// Kestrel's <c>HttpsConnectionAdapterOptions.ClientCertificateValidation</c> signature; use it with
-    /// <c>ClientCertificateMode.RequireCertificate</c>. Also fits <c>HttpClientHandler.ServerCertificateCustomValidationCallback</c> with the request ignored.
+    /// <c>ClientCertificateMode.RequireCertificate</c>.
     /// </summary>
-    public bool ValidateCertificate(X509Certificate2 certificate, X509Chain? chain, SslPolicyErrors sslPolicyErrors) =>
+    public bool ValidateCertificate(X509Certificate2? certificate, X509Chain? chain, SslPolicyErrors sslPolicyErrors) =>
+        Evaluate(certificate).IsAccepted;
+
+    /// <summary>
+    /// <c>HttpClientHandler.ServerCertificateCustomValidationCallback</c>'s signature, for a site's policy
+    /// (<see cref="ForCoordinatorServer"/>); with <c>SocketsHttpHandler</c> use <see cref="FederationTls.ClientOptions"/> instead.
+    /// </summary>
+    public bool ValidateServerCertificate(HttpRequestMessage request, X509Certificate2? certificate, X509Chain? chain, SslPolicyErrors sslPolicyErrors) =>
         Evaluate(certificate).IsAccepted;
 
     private PeerCertificateResult EvaluatePresented(X509Certificate2 certificate)
@@ -142,7 +150,7 @@ public sealed class PeerCertificatePolicy
         if (certificate.Extensions.OfType<X509BasicConstraintsExtension>().Any(constraints => constraints.CertificateAuthority))
             return $"certificate for '{name}' is a CA certificate, not a {RoleWord} certificate";
         HashSet<string> usages = certificate.Extensions.OfType<X509EnhancedKeyUsageExtension>()
-            .SelectMany(extension => extension.EnhancedKeyUsages.Cast<System.Security.Cryptography.Oid>())
+            .SelectMany(extension => extension.EnhancedKeyUsages.Cast<Oid>())
             .Select(oid => oid.Value ?? "")
             .ToHashSet(StringComparer.Ordinal);
         if (_expectedRole == FederationRole.Coordinator)

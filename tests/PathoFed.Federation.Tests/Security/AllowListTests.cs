@@ -32,6 +32,17 @@ public sealed class AllowListTests : IDisposable
     }
 
     [Fact]
+    public void Read_ReservedCoordinatorName_Refused()
+    {
+        string path = _folder.File(AllowList.DefaultFileName);
+        File.WriteAllText(path, "coordinator\n");
+
+        var error = Assert.Throws<CertificateException>(() => AllowList.Read(path));
+
+        Assert.Contains("line 1: 'coordinator' is not a valid site name", error.Message);
+    }
+
+    [Fact]
     public void Read_MissingFile_NamesIt()
     {
         string path = _folder.File("missing.txt");

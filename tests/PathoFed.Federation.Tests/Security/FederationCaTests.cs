@@ -110,6 +110,7 @@ public sealed class FederationCaTests : IDisposable
     [InlineData("hospital-")]
     [InlineData("a.b")]
     [InlineData("")]
+    [InlineData("coordinator")]
     public void Issue_InvalidSiteName_Refused(string name)
     {
         FederationCa.Init(_caFolder, "CA", TwoYears);

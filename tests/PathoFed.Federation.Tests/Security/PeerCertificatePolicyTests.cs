@@ -81,6 +81,18 @@ public sealed class PeerCertificatePolicyTests(TestPki pki) : IClassFixture<Test
         Assert.False(kestrelCallback(pki.SiteFromOtherCa, null, SslPolicyErrors.None));
     }
 
+    [Fact]
+    public void ValidateServerCertificate_HttpClientHandlerShape_AppliesTheSitePolicy()
+    {
+        PeerCertificatePolicy policy = pki.CoordinatorPolicy();
+        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = policy.ValidateServerCertificate };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "https://localhost/");
+
+        Assert.True(handler.ServerCertificateCustomValidationCallback(request, pki.Coordinator, null, SslPolicyErrors.RemoteCertificateChainErrors));
+        Assert.False(handler.ServerCertificateCustomValidationCallback(request, pki.CoordinatorFromOtherCa, null, SslPolicyErrors.None));
+        Assert.False(handler.ServerCertificateCustomValidationCallback(request, null, null, SslPolicyErrors.RemoteCertificateNotAvailable));
+    }
+
     private sealed class FixedTime(DateTime utc) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => new(utc, TimeSpan.Zero);
