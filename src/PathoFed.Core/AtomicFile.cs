@@ -7,12 +7,20 @@ namespace PathoFed;
 /// </summary>
 public static class AtomicFile
 {
-    public static void Write(string path, Action<Stream> write)
+    /// <summary>Writes <paramref name="path"/> through a temporary sibling renamed over it.</summary>
+    /// <param name="path">The file to write.</param>
+    /// <param name="write">Writes the content.</param>
+    /// <param name="unixCreateMode">The temporary file's mode from its creation on (ignored on Windows): for secrets, so that no reader can open
+    /// the file under a wider mode before the content arrives and keep reading it afterwards. The rename keeps the mode.</param>
+    public static void Write(string path, Action<Stream> write, UnixFileMode? unixCreateMode = null)
     {
         string temp = TempPathFor(path);
         try
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+            if (unixCreateMode is { } mode && !OperatingSystem.IsWindows())
+                options.UnixCreateMode = mode;
+            using (var stream = new FileStream(temp, options))
             {
                 write(stream);
                 stream.Flush(flushToDisk: true);
