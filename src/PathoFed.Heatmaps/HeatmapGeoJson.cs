@@ -14,6 +14,8 @@ internal static class HeatmapGeoJson
 
     public const string ScoreMeasurement = "score";
 
+    private const int FlushBytes = 1 << 16;
+
     private const string ClassificationName = "PathoFed patch";
     private static readonly int[] ClassificationRgb = [200, 90, 20];
 
@@ -26,7 +28,12 @@ internal static class HeatmapGeoJson
             json.WriteStartObject();
             json.WriteString("type", "FeatureCollection");
             json.WriteStartArray("features");
-            for (int i = 0; i < patches.Count; i++) WriteFeature(json, patches[i], values[i], level0PatchSize, scoreKind);
+            for (int i = 0; i < patches.Count; i++)
+            {
+                WriteFeature(json, patches[i], values[i], level0PatchSize, scoreKind);
+                // Utf8JsonWriter keeps everything until flushed: a slide's 100,000 patches would otherwise sit in memory.
+                if (json.BytesPending > FlushBytes) json.Flush();
+            }
             json.WriteEndArray();
             json.WriteEndObject();
         });

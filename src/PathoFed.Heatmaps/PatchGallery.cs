@@ -36,13 +36,19 @@ internal static class PatchGallery
 
     public const int CaptionHeightPx = 28;
 
+    /// <summary>White space between neighbouring tiles, so similar-looking patches do not merge into one picture.</summary>
+    public const int GutterPx = 6;
+
     private const double FontScale = 0.55;
+
+    /// <summary>Top-left of a tile: row 0 holds the highest scores, row 1 the lowest; captions sit under the tiles.</summary>
+    public static Point TileOrigin(int row, int column, int tilePx) => new(column * (tilePx + GutterPx), row * (tilePx + CaptionHeightPx));
 
     public static Mat Render(ISlide slide, PatchGridGeometry geometry, IReadOnlyList<PatchCoordinate> patches, ReadOnlySpan<float> scores, GallerySelection selection)
     {
         int tile = Math.Min(geometry.PatchSizePx, MaxTilePx);
         int columns = Math.Max(1, selection.Highest.Count);
-        var canvas = new Mat(2 * (tile + CaptionHeightPx), columns * tile, MatType.CV_8UC3, Scalar.White);
+        var canvas = new Mat(2 * (tile + CaptionHeightPx), columns * (tile + GutterPx) - GutterPx, MatType.CV_8UC3, Scalar.White);
         try
         {
             using var reader = new PatchReader(slide, geometry);
@@ -61,9 +67,9 @@ internal static class PatchGallery
                         Cv2.Resize(patch, shown, new Size(tile, tile), interpolation: InterpolationFlags.Area);
                         source = shown;
                     }
-                    int top = row * (tile + CaptionHeightPx);
-                    using (Mat target = canvas[new Rect(column * tile, top, tile, tile)]) source.CopyTo(target);
-                    Cv2.PutText(canvas, OverlayImage.Label(scores[index]), new Point(column * tile + 6, top + tile + CaptionHeightPx - 9),
+                    Point origin = TileOrigin(row, column, tile);
+                    using (Mat target = canvas[new Rect(origin.X, origin.Y, tile, tile)]) source.CopyTo(target);
+                    Cv2.PutText(canvas, OverlayImage.Label(scores[index]), new Point(origin.X + 6, origin.Y + tile + CaptionHeightPx - 9),
                         HersheyFonts.HersheySimplex, FontScale, Scalar.Black, 1, LineTypes.AntiAlias);
                 }
             }

@@ -78,3 +78,25 @@ public sealed class HeatmapExportErrorTests
         Assert.Contains("pathofed score --patch-scores", error.Message);
     }
 }
+
+public sealed class HeatmapOptionsTests
+{
+    [Theory]
+    [InlineData(nameof(HeatmapOptions.Alpha))]
+    [InlineData(nameof(HeatmapOptions.GalleryCount))]
+    [InlineData(nameof(HeatmapOptions.TiffTileSizePx))]
+    public void Validate_OutOfRange_ThrowsNamingTheOption(string name)
+    {
+        var options = new HeatmapOptions { SlidePath = "s.svs", ScoresPath = "s.parquet", OutputFolder = "out" };
+        options = name switch
+        {
+            nameof(HeatmapOptions.Alpha) => options with { Alpha = 1.5 },
+            nameof(HeatmapOptions.GalleryCount) => options with { GalleryCount = 0 },
+            _ => options with { TiffTileSizePx = 100 },
+        };
+
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => options.Validate());
+
+        Assert.Equal(name, e.ParamName);
+    }
+}

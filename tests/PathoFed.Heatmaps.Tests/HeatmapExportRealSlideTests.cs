@@ -89,8 +89,7 @@ public sealed class HeatmapExportRealSlideTests
         Assert.Equal(byScore[..K], result.Gallery.Lowest);
 
         using Mat gallery = Cv2.ImRead(Path.Combine(result.OutputFolder, "gallery.png"));
-        int rowHeight = Px + PatchGallery.CaptionHeightPx;
-        Assert.Equal((K * Px, 2 * rowHeight), (gallery.Width, gallery.Height));
+        Assert.Equal((K * Px + (K - 1) * PatchGallery.GutterPx, 2 * (Px + PatchGallery.CaptionHeightPx)), (gallery.Width, gallery.Height));
         using ISlide slide = SlideReader.Open(TestSlides.SmallHE);
         using var reader = new PatchReader(slide, HeatmapTestData.Level0Grid(Px));
         using var expected = new Mat();
@@ -101,12 +100,13 @@ public sealed class HeatmapExportRealSlideTests
             {
                 var patch = patches[rows[row][column]];
                 reader.Read(patch.X, patch.Y, expected);
-                using Mat shown = gallery[new Rect(column * Px, row * rowHeight, Px, Px)];
+                Point origin = PatchGallery.TileOrigin(row, column, Px);
+                using Mat shown = gallery[new Rect(origin.X, origin.Y, Px, Px)];
                 using var difference = new Mat();
                 Cv2.Absdiff(shown, expected, difference);
                 Assert.Equal(0, Cv2.CountNonZero(difference.Reshape(1)));
                 // The caption band holds the printed score: dark text on white.
-                using Mat caption = gallery[new Rect(column * Px, row * rowHeight + Px, Px, PatchGallery.CaptionHeightPx)];
+                using Mat caption = gallery[new Rect(origin.X, origin.Y + Px, Px, PatchGallery.CaptionHeightPx)];
                 using Mat ink = caption.InRange(Scalar.All(0), Scalar.All(128));
                 Assert.True(Cv2.CountNonZero(ink) > 30, "caption band is empty");
             }
