@@ -78,6 +78,7 @@ public sealed record ExtractorManifest
         Require(Input.Std is null || (Input.Std.Length == 3 && Input.Std.All(s => s > 0)), "'input.std' must hold 3 positive values (R, G, B) or be null.");
         Require(double.IsFinite(TargetMpp) && TargetMpp > 0, $"'target_mpp' must be positive, not {TargetMpp}.");
         Require(!string.IsNullOrWhiteSpace(Output.Name), "'output.name' is empty.");
+        Require(Input.Dtype is "float32" or "float16" && Output.Dtype is "float32" or "float16", "'input.dtype' and 'output.dtype' must be \"float32\" or \"float16\".");
         Require(Output.Dim is >= 1 and <= 65536, $"'output.dim' must be 1-65536, not {Output.Dim}.");
         Require(Sha256 is null || (Sha256.Length == 64 && Sha256.All(char.IsAsciiHexDigitLower)), "'sha256' must be 64 lower-case hex digits or null.");
         return this;
@@ -103,6 +104,12 @@ public sealed record ExtractorInput
     [JsonIgnore]
     public int CutPx => PatchPx ?? SizePx;
 
+    /// <summary>"float32", or "float16" for a half-precision export (converted at the model boundary).</summary>
+    public string Dtype { get; init; } = "float32";
+
+    [JsonIgnore]
+    public bool IsHalf => Dtype == "float16";
+
     /// <summary>"0-255" feeds raw 8-bit values; "0-1" divides by 255 first. <see cref="Mean"/> and <see cref="Std"/> are in that range.</summary>
     public string Range { get; init; } = "0-1";
 
@@ -114,6 +121,12 @@ public sealed record ExtractorInput
 public sealed record ExtractorOutput
 {
     public required string Name { get; init; }
+
+    /// <summary>"float32" or "float16".</summary>
+    public string Dtype { get; init; } = "float32";
+
+    [JsonIgnore]
+    public bool IsHalf => Dtype == "float16";
 
     public required int Dim { get; init; }
 }

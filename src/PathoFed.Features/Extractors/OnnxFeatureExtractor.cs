@@ -20,6 +20,7 @@ public sealed partial class OnnxFeatureExtractor : IFeatureExtractor
     private readonly string[] _outputNames;
     private readonly int[] _outputDims; // model output shape, -1 at the batch axis
     private readonly string _source;
+    private readonly HalfBuffer _halfInput = new(), _halfOutput = new(); // used only by float16 models
 
     private OnnxFeatureExtractor(ExtractorManifest manifest, string sha256, string source, InferenceSession session, string device)
     {
@@ -148,8 +149,13 @@ public sealed partial class OnnxFeatureExtractor : IFeatureExtractor
 
         var outputShape = new long[_outputDims.Length];
         for (int i = 0; i < outputShape.Length; i++) outputShape[i] = _outputDims[i] < 0 ? batch : _outputDims[i];
-        using OrtValue input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, pixels[..(batch * 3 * size * size)], [batch, 3, size, size]);
-        using OrtValue output = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, embeddings[..(batch * dim)], outputShape);
+        Memory<float> batchPixels = pixels[..(batch * 3 * size * size)], batchEmbeddings = embeddings[..(batch * dim)];
+        using OrtValue input = Manifest.Input.IsHalf
+            ? OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _halfInput.ToHalf(batchPixels.Span), [batch, 3, size, size])
+            : OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batchPixels, [batch, 3, size, size]);
+        using OrtValue output = Manifest.Output.IsHalf
+            ? OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _halfOutput.Rent(batchEmbeddings.Length), outputShape)
+            : OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batchEmbeddings, outputShape);
         try
         {
             _session.Run(_runOptions, _inputNames, [input], _outputNames, [output]);
@@ -158,6 +164,7 @@ public sealed partial class OnnxFeatureExtractor : IFeatureExtractor
         {
             throw new ModelLoadException($"Inference with {_source} failed on a batch of {batch}: {FirstLine(e.Message)}", e);
         }
+        if (Manifest.Output.IsHalf) _halfOutput.ToSingle(batchEmbeddings.Span);
     }
 
     /// <returns>The fixed batch size, or null when the batch axis is dynamic.</returns>
@@ -169,11 +176,11 @@ public sealed partial class OnnxFeatureExtractor : IFeatureExtractor
             throw Mismatch($"has no input '{input.Name}' (its inputs: {string.Join(", ", _session.InputMetadata.Keys)})");
         }
         int[] dims = meta.Dimensions;
-        bool ok = meta.IsTensor && meta.ElementDataType == TensorElementType.Float && dims.Length == 4
+        bool ok = meta.IsTensor && meta.ElementDataType == ElementType(input.IsHalf) && dims.Length == 4
             && dims[1] is 3 or -1 && dims[2] is var h && (h == input.SizePx || h == -1) && dims[3] is var w && (w == input.SizePx || w == -1);
         if (!ok)
         {
-            throw Mismatch($"input '{input.Name}' is {Describe(meta)}, but the manifest says float32 [N, 3, {input.SizePx}, {input.SizePx}]");
+            throw Mismatch($"input '{input.Name}' is {Describe(meta)}, but the manifest says {input.Dtype} [N, 3, {input.SizePx}, {input.SizePx}]");
         }
         if (_session.InputMetadata.Count > 1)
         {
@@ -198,14 +205,16 @@ public sealed partial class OnnxFeatureExtractor : IFeatureExtractor
             if (dims[i] <= 0) fixedRest = false;
             perPatch *= dims[i];
         }
-        if (!meta.IsTensor || meta.ElementDataType != TensorElementType.Float || !fixedRest || perPatch != output.Dim)
+        if (!meta.IsTensor || meta.ElementDataType != ElementType(output.IsHalf) || !fixedRest || perPatch != output.Dim)
         {
-            throw Mismatch($"output '{output.Name}' is {Describe(meta)}, but the manifest says float32 [N, {output.Dim}]");
+            throw Mismatch($"output '{output.Name}' is {Describe(meta)}, but the manifest says {output.Dtype} [N, {output.Dim}]");
         }
         if (dims[0] > 0 && FixedBatchSize is null) throw Mismatch($"output '{output.Name}' has a fixed batch of {dims[0]} but the input's batch is dynamic");
         dims[0] = -1;
         return dims;
     }
+
+    private static TensorElementType ElementType(bool half) => half ? TensorElementType.Float16 : TensorElementType.Float;
 
     private ModelLoadException Mismatch(string what) =>
         new($"The {_source} does not match extractor '{Manifest.Id}'{(Manifest.ManifestPath is { } m ? $" (manifest '{m}')" : "")}: it {what}.");
@@ -239,4 +248,29 @@ public sealed partial class OnnxFeatureExtractor : IFeatureExtractor
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Device auto: CUDA not used, running on CPU: {Reason}")]
     private static partial void LogCudaFallback(ILogger logger, string reason);
+
+    /// <summary>
+    /// A reused float16 staging buffer for models exported in half precision (the usual GPU export): the pipeline
+    /// keeps float32 buffers, converted at the model boundary.
+    /// </summary>
+    private sealed class HalfBuffer
+    {
+        private Float16[] _values = [];
+
+        public Memory<Float16> Rent(int length)
+        {
+            if (_values.Length < length) _values = new Float16[length];
+            return _values.AsMemory(0, length);
+        }
+
+        public Memory<Float16> ToHalf(ReadOnlySpan<float> source)
+        {
+            Memory<Float16> target = Rent(source.Length);
+            System.Numerics.Tensors.TensorPrimitives.ConvertToHalf(source, System.Runtime.InteropServices.MemoryMarshal.Cast<Float16, Half>(target.Span));
+            return target;
+        }
+
+        public void ToSingle(Span<float> destination) =>
+            System.Numerics.Tensors.TensorPrimitives.ConvertToSingle(System.Runtime.InteropServices.MemoryMarshal.Cast<Float16, Half>(_values.AsSpan(0, destination.Length)), destination);
+    }
 }

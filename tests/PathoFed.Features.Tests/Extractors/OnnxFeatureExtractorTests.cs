@@ -44,6 +44,38 @@ public sealed class OnnxFeatureExtractorTests
     }
 
     [Fact]
+    public void Run_HalfPrecisionModel_MatchesTheFloatModelWithinHalfPrecision()
+    {
+        using var temp = new TempFolder();
+        using OnnxFeatureExtractor single = TinyModels.Open(TinyModels.Write(temp.Path, "fp32", TinyModels.MeanColour()));
+        using OnnxFeatureExtractor half = TinyModels.Open(TinyModels.Write(temp.Path, "fp16", TinyModels.MeanColourHalf(), dtype: "float16"));
+        using Mat patch = RealPatch();
+        var pixels = new float[2 * 3 * 32 * 32];
+        using (var preprocessor = new PatchPreprocessor(single.Manifest.Input))
+        {
+            preprocessor.Write(patch, pixels.AsSpan(0, 3 * 32 * 32));
+            Cv2.BitwiseNot(patch, patch);
+            preprocessor.Write(patch, pixels.AsSpan(3 * 32 * 32));
+        }
+        float[] expected = new float[6], actual = new float[6];
+
+        single.Run(pixels, 2, expected);
+        half.Run(pixels, 2, actual);
+
+        for (int i = 0; i < 6; i++) Assert.Equal(expected[i], actual[i], 0.01 * Math.Max(1, Math.Abs(expected[i])));
+        Assert.NotEqual(expected[0], expected[3]); // the two patches differ, so a mix-up of rows would show
+    }
+
+    [Fact]
+    public void Open_HalfModelDeclaredAsFloat_ExplainsTheMismatch()
+    {
+        using var temp = new TempFolder();
+        string manifest = TinyModels.Write(temp.Path, "fp16-as-32", TinyModels.MeanColourHalf());
+
+        Assert.Contains("input 'pixels' is float16", Assert.Throws<ModelLoadException>(() => TinyModels.Open(manifest)).Message);
+    }
+
+    [Fact]
     public void Run_FixedBatchModel_TailBatchPaddedAndRowsUnchanged()
     {
         using var temp = new TempFolder();

@@ -23,9 +23,19 @@ public static class TinyModels
             .AddOutput("embedding", DataType.Float, batch ?? "N", 3, 1, 1)
             .ToBytes();
 
+    /// <summary>The same in half precision, as a GPU export would be: float16 in, float16 out, averaged in float32.</summary>
+    public static byte[] MeanColourHalf() =>
+        new OnnxGraphBuilder("mean_colour_fp16", "test")
+            .AddInput("pixels", DataType.Float16, "N", 3, SizePx, SizePx)
+            .AddNode("Cast", ["pixels"], ["pixels32"], OnnxAttribute.Int("to", (long)DataType.Float))
+            .AddNode("GlobalAveragePool", ["pixels32"], ["mean32"])
+            .AddNode("Cast", ["mean32"], ["embedding"], OnnxAttribute.Int("to", (long)DataType.Float16))
+            .AddOutput("embedding", DataType.Float16, "N", 3, 1, 1)
+            .ToBytes();
+
     /// <summary>Writes <paramref name="model"/> as ID.onnx and a manifest ID.json in <paramref name="folder"/>; returns the manifest path.</summary>
     public static string Write(string folder, string id, byte[] model, int sizePx = SizePx, int dim = 3, string inputName = "pixels",
-        string? sha256 = null, double targetMpp = 0.5, int? patchPx = null)
+        string? sha256 = null, double targetMpp = 0.5, int? patchPx = null, string dtype = "float32")
     {
         File.WriteAllBytes(Path.Combine(folder, id + ".onnx"), model);
         var manifest = new Dictionary<string, object?>
@@ -35,10 +45,10 @@ public static class TinyModels
             ["sha256"] = sha256,
             ["input"] = new Dictionary<string, object?>
             {
-                ["name"] = inputName, ["size_px"] = sizePx, ["patch_px"] = patchPx, ["range"] = "0-1", ["mean"] = Mean, ["std"] = Std,
+                ["name"] = inputName, ["dtype"] = dtype, ["size_px"] = sizePx, ["patch_px"] = patchPx, ["range"] = "0-1", ["mean"] = Mean, ["std"] = Std,
             },
             ["target_mpp"] = targetMpp,
-            ["output"] = new Dictionary<string, object?> { ["name"] = "embedding", ["dim"] = dim },
+            ["output"] = new Dictionary<string, object?> { ["name"] = "embedding", ["dtype"] = dtype, ["dim"] = dim },
         };
         string path = Path.Combine(folder, id + ".json");
         File.WriteAllText(path, JsonSerializer.Serialize(manifest));
