@@ -5,6 +5,7 @@
 //   PathoFed.Benchmarks.Musk [clean1.data] [repeats=5] [folds=10] [heads=abmil,chowder,meanpool] [--tune] [--fixed-epochs]
 // --tune picks each fold's learning rate from {1e-4, 5e-4, 1e-3} by the inner validation loss (3x the work).
 // --fixed-epochs trains on all training folds for the full 100 epochs, with no validation split and no early stopping.
+// --seed-base=N draws folds and initialisations from seeds N.. instead of 1000.. (a confirmation run on fresh splits).
 using System.Diagnostics;
 using System.Globalization;
 using PathoFed.Mil.Data;
@@ -16,6 +17,9 @@ using PathoFed.Mil.Training;
 var positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
 var tune = args.Contains("--tune");
 var fixedEpochs = args.Contains("--fixed-epochs");
+var seedBase = args.FirstOrDefault(a => a.StartsWith("--seed-base=", StringComparison.Ordinal)) is { } seedArg
+    ? int.Parse(seedArg["--seed-base=".Length..], CultureInfo.InvariantCulture)
+    : 1000;
 var path = positional.Length > 0 ? positional[0] : Path.Combine("tools", "data", "musk1", "clean1.data");
 var repeats = positional.Length > 1 ? int.Parse(positional[1], CultureInfo.InvariantCulture) : 5;
 var foldCount = positional.Length > 2 ? int.Parse(positional[2], CultureInfo.InvariantCulture) : 10;
@@ -25,7 +29,7 @@ var examples = MuskCsv.Read(path);
 var dim = examples[0].Bag.Dim;
 Console.WriteLine($"MUSK1: {examples.Count} bags ({examples.Count(e => e.Target.ClassIndex == 1)} musk), " +
     $"{examples.Sum(e => e.Bag.InstanceCount)} instances, {dim} features; {repeats} x {foldCount}-fold CV; " +
-    $"{Environment.ProcessorCount} cores{(tune ? "; lr tuned on inner validation" : "")}{(fixedEpochs ? "; fixed 100 epochs, no early stopping" : "")}");
+    $"{Environment.ProcessorCount} cores{(tune ? "; lr tuned on inner validation" : "")}{(fixedEpochs ? "; fixed 100 epochs, no early stopping" : "")}; seeds from {seedBase}");
 if (tune && fixedEpochs) throw new ArgumentException("--tune needs the inner validation split that --fixed-epochs drops; use one of them.");
 
 // One BLAS thread per fold; folds run in parallel across the cores instead (the GEMMs here are tiny).
@@ -37,13 +41,13 @@ foreach (var name in headNames)
     var stopwatch = Stopwatch.StartNew();
     var folds = new List<(int Repeat, MilFold Fold)>();
     for (var r = 0; r < repeats; r++)
-        foreach (var fold in PatientFolds.StratifiedKFold(examples, MilTask.Classify, foldCount, seed: 1000 + r))
+        foreach (var fold in PatientFolds.StratifiedKFold(examples, MilTask.Classify, foldCount, seed: seedBase + r))
             folds.Add((r, fold));
 
     var results = new FoldResult[folds.Count];
     var learningRates = tune ? new[] { 1e-4f, 5e-4f, 1e-3f } : [MuskSetup.LearningRate];
     Parallel.For(0, folds.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
-        results[i] = MuskSetup.RunFold(examples, folds[i].Fold, head, seed: 7919 * (folds[i].Repeat + 1) + folds[i].Fold.Index, learningRates, fixedEpochs));
+        results[i] = MuskSetup.RunFold(examples, folds[i].Fold, head, seed: 7919 * (folds[i].Repeat + 1) + folds[i].Fold.Index + (seedBase - 1000) * 31, learningRates, fixedEpochs));
     stopwatch.Stop();
 
     var accuracy = MeanSd.Of(results.Select(r => r.Accuracy));
