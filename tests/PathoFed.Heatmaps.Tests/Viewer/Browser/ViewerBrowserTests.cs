@@ -54,6 +54,12 @@ public sealed class ViewerBrowserTests(ViewerFixture viewer, ITestOutputHelper o
         await page.WaitUntilAsync($"document.getElementById('patch-info').textContent.includes('patch at ({ViewerFixture.HotX}, {ViewerFixture.HotY})')", TimeSpan.FromSeconds(10), token);
         string info = (await page.EvaluateAsync("document.getElementById('patch-info').textContent", token)).GetString()!;
         Assert.Contains("attention 1.000", info);
+
+        // The slide list, rendered by its script: ranked, each slide a link to its viewer.
+        await page.SendAsync("Page.navigate", new { url = viewer.Host.Url.ToString() }, token);
+        await page.WaitUntilAsync("document.querySelectorAll('#slides tbody tr').length === 3", TimeSpan.FromSeconds(10), token);
+        JsonElement links = await page.EvaluateAsync("[...document.querySelectorAll('#slides tbody a')].map(a => a.getAttribute('href'))", token);
+        Assert.Equal(["/view/small_HE", "/view/small", "/view/boxes"], links.EnumerateArray().Select(l => l.GetString()));
     }
 
     /// <summary>Flips the checkbox the pathologist uses, then waits for the redraw; returns a screenshot of the page.</summary>
