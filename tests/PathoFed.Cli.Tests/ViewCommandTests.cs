@@ -55,4 +55,23 @@ public sealed class ViewCommandTests
         Assert.Equal(ExitCodes.Usage, code);
         Assert.Contains("example.org", error);
     }
+
+    [Fact]
+    public async Task View_PortInUse_ExitsWithUsageAndSaysSo()
+    {
+        using var folder = new TempFolder();
+        var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        try
+        {
+            int port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+            (int code, _, string error) = await CliRunner.RunAsync("view", "--slides", folder.Path, "--results", folder.Path, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(ExitCodes.Usage, code);
+            Assert.Contains(port.ToString(System.Globalization.CultureInfo.InvariantCulture), error);
+        }
+        finally
+        {
+            taken.Stop();
+        }
+    }
 }

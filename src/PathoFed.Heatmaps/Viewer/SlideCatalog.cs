@@ -3,7 +3,7 @@ using PathoFed.Slides.Tiling;
 namespace PathoFed.Heatmaps.Viewer;
 
 /// <summary>A slide the viewer serves: its id, its file (found by enumeration, never from a request) and its scores.</summary>
-public sealed record ViewerSlide(string SlideId, string Path, SlideScoreRow? Score);
+internal sealed record ViewerSlide(string SlideId, string Path, SlideScoreRow? Score);
 
 /// <summary>
 /// The slides of the configured folder and their results, fixed when the viewer starts. This is the security boundary:

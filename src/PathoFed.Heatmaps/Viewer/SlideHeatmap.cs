@@ -6,7 +6,7 @@ using PathoFed.Slides.Patching;
 namespace PathoFed.Heatmaps.Viewer;
 
 /// <summary>The patch under a level-0 point: its footprint, its own score, and the averaged cell value the overlay shows there.</summary>
-public sealed record PatchHit(int Index, long Level0X, long Level0Y, int Level0Size, float Score, float? CellScore);
+internal sealed record PatchHit(int Index, long Level0X, long Level0Y, int Level0Size, float Score, float? CellScore);
 
 /// <summary>
 /// One slide's patch scores ready to draw: the same score field, normalisation and colours as <c>pathofed heatmap</c>

@@ -5,7 +5,7 @@ namespace PathoFed.Heatmaps.Viewer;
 /// <summary>One slide's line of <c>scores.csv</c>.</summary>
 /// <param name="Values">The p_&lt;class&gt; probabilities or the risk, by column name; null where the slide was skipped.</param>
 /// <param name="RankValue">The value slides are sorted by (see <see cref="SlideScores.RankColumn"/>); null when skipped.</param>
-public sealed record SlideScoreRow(string Model, string Status, string Prediction, IReadOnlyDictionary<string, double?> Values, string Reason, double? RankValue);
+internal sealed record SlideScoreRow(string Model, string Status, string Prediction, IReadOnlyDictionary<string, double?> Values, string Reason, double? RankValue);
 
 /// <summary>
 /// <c>scores.csv</c> as <c>pathofed score</c> writes it (slide_id, model, status, prediction, p_&lt;class&gt;... or risk,

@@ -11,7 +11,11 @@ internal static class SlideTileReader
     private const int JpegSamplingFactorFlag = 7;
     private const int JpegSampling444 = 0x111111;
 
+    /// <summary>Most pixels one tile may read (64 Mpx): beyond that a slide without a low-resolution level would stall the server.</summary>
+    private const long MaxReadPixels = 1L << 26;
+
     /// <summary>The tile as BGR pixels (white beyond the slide's edge, as OpenSlide returns it).</summary>
+    /// <exception cref="HeatmapException">The slide has no level coarse enough to read the tile in one bounded read.</exception>
     public static Mat Read(ISlide slide, DeepZoomTile tile)
     {
         SlideMetadata metadata = slide.Metadata;
@@ -20,6 +24,12 @@ internal static class SlideTileReader
         double downsample = metadata.Levels[level].Downsample;
         int readWidth = Math.Max(1, (int)Math.Ceiling(tile.WidthPx * tile.Level0PerPx / downsample));
         int readHeight = Math.Max(1, (int)Math.Ceiling(tile.HeightPx * tile.Level0PerPx / downsample));
+        if ((long)readWidth * readHeight > MaxReadPixels)
+        {
+            throw new HeatmapException(
+                $"Slide '{slide.Path}' has no pyramid level coarse enough for this zoom: one tile would read {readWidth} x {readHeight} px of level {level}. " +
+                "Zoom in, or convert the slide to a pyramidal TIFF (e.g. vips tiffsave --tile --pyramid).");
+        }
         Mat region = slide.ReadRegion(tile.Level0Left, tile.Level0Top, level, readWidth, readHeight);
         if (readWidth == tile.WidthPx && readHeight == tile.HeightPx) return region;
         try
