@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what PathoFed needs on Debian/Ubuntu when it is missing; quick (no apt calls) when all is there.
-# Native: OpenSlide (slide reading), GTK 3 (OpenCvSharp's native library links it), OpenBLAS (dense math).
+# Native: OpenSlide (slide reading), GTK 3 (OpenCvSharp's native library links it), OpenBLAS (dense math),
+# Chromium (the viewer's browser test drives it headless; never downloaded by a package manager).
 set -euo pipefail
 
-packages=(libopenslide0 libgtk-3-0 libopenblas0-pthread)
+packages=(libopenslide0 libgtk-3-0 libopenblas0-pthread chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -14,6 +14,7 @@ public static class PathofedCli
         root.Add(TrainCommand.Create(console));
         root.Add(ScoreCommand.Create(console));
         root.Add(HeatmapCommand.Create(console));
+        root.Add(ViewCommand.Create(console));
         root.Add(Commands.Fed.FedCommand.Create(console));
         root.Add(DemoCommand.Create(console));
         return root;
