@@ -1,0 +1,54 @@
+using System.Text.Json;
+using PathoFed.Federation.SecureAggregation;
+
+namespace PathoFed.Federation.Coordination;
+
+/// <summary>
+/// The stages of a secure-aggregation round as <see cref="SiteTask.SecureAggregationStep.Stage"/> and
+/// <see cref="SecureAggregationEnvelope.Stage"/> number them. A site answers the coordinator's stage-k step with a
+/// stage-k envelope; stage 0 has no step: the Train task starts it.
+/// </summary>
+public static class SecureAggregationStages
+{
+    /// <summary>Site → coordinator after training: <see cref="SecureAggregation.AdvertiseKeys"/>.</summary>
+    public const int AdvertiseKeys = 0;
+
+    /// <summary>Coordinator → site: <see cref="KeyDirectory"/>; site → coordinator: <see cref="SecureAggregation.ShareKeys"/>.</summary>
+    public const int ShareKeys = 1;
+
+    /// <summary>Coordinator → site: <see cref="ShareDelivery"/>; site → coordinator: <see cref="MaskedSubmission"/>.</summary>
+    public const int MaskedInput = 2;
+
+    /// <summary>Coordinator → site: <see cref="UnmaskRequest"/>; site → coordinator: <see cref="UnmaskingShares"/>.</summary>
+    public const int Unmasking = 3;
+}
+
+/// <summary>A site's masked input with its hold-out metrics (federated evaluation); the weight is inside the masked vector.</summary>
+public sealed record MaskedSubmission(MaskedInput Input, IReadOnlyDictionary<string, double> Metrics);
+
+/// <summary>The secure-aggregation library's message records as bytes (JSON: plain records of strings, numbers and base64).</summary>
+public static class SecureAggregationPayloads
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>UTF-8 JSON of <paramref name="message"/>.</summary>
+    public static byte[] Serialize<T>(T message) => JsonSerializer.SerializeToUtf8Bytes(message, Json);
+
+    /// <summary>The message in <paramref name="payload"/>.</summary>
+    /// <exception cref="SecureAggregationException">The payload is not a <typeparamref name="T"/>; the message names <paramref name="source"/>.</exception>
+    public static T Deserialize<T>(byte[] payload, string source)
+        where T : class
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(payload, Json) ?? throw new JsonException("empty payload");
+        }
+        catch (JsonException e)
+        {
+            throw new SecureAggregationException($"{source}: the payload is not a {typeof(T).Name} message ({e.Message}).", e);
+        }
+    }
+}
