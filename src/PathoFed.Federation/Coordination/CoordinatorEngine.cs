@@ -186,7 +186,9 @@ public sealed class CoordinatorEngine : ICoordinatorEngine, IDisposable
     public async Task<SiteTask> NextTaskAsync(string site, TimeSpan wait, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(site);
-        var waitUntil = _time.GetUtcNow() + (wait < TimeSpan.Zero ? TimeSpan.Zero : wait);
+        // The caller's wait runs on the provider's timestamps, the round deadlines on its wall clock (a test may move either).
+        var started = _time.GetTimestamp();
+        if (wait < TimeSpan.Zero) wait = TimeSpan.Zero;
         while (true)
         {
             Task changed;
@@ -200,12 +202,11 @@ public sealed class CoordinatorEngine : ICoordinatorEngine, IDisposable
                 deadline = _open?.Deadline;
             }
 
-            var now = _time.GetUtcNow();
-            if (task is not SiteTask.Wait || now >= waitUntil) return task;
+            var left = wait - _time.GetElapsedTime(started);
+            if (task is not SiteTask.Wait || left <= TimeSpan.Zero) return task;
 
             // Wake at whichever comes first: a state change, the open deadline (to close the round), or the caller's wait.
-            var until = deadline is { } d && d < waitUntil ? d : waitUntil;
-            var delay = until - now;
+            var delay = deadline is { } d && d - _time.GetUtcNow() < left ? d - _time.GetUtcNow() : left;
             if (delay < TimeSpan.FromMilliseconds(1)) delay = TimeSpan.FromMilliseconds(1);
             using var stopDelay = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var timeout = Task.Delay(delay, _time, stopDelay.Token);
