@@ -124,7 +124,7 @@ public static class FederationSimulation
     public static string SiteName(int index) => $"site-{index + 1}";
 
     /// <summary>Runs the three arms and writes <c>results.json</c>, the coordinator's state folder (<c>coordinator/</c>) and each site's audit log (<c>sites/NAME/audit.log</c>) into <paramref name="outputFolder"/>.</summary>
-    /// <exception cref="ArgumentException">Too few patients for the sites and the test set, or an option out of range.</exception>
+    /// <exception cref="ArgumentException">Too few patients for the sites and the test set, an option out of range, or the output folder holds an earlier simulation.</exception>
     /// <exception cref="FederationException">The federation failed (the message says where).</exception>
     public static async Task<SimulationResult> RunAsync(MilDataset dataset, SimulationOptions options, string outputFolder,
         IProgress<string>? progress = null, CancellationToken cancellationToken = default)
@@ -133,6 +133,13 @@ public static class FederationSimulation
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(outputFolder);
         options.Validate();
+        var stateFolder = Path.Combine(outputFolder, "coordinator");
+        if (Directory.Exists(stateFolder) && Directory.EnumerateFileSystemEntries(stateFolder).Any())
+        {
+            // The coordinator would resume the earlier run, whatever options this one asks for.
+            throw new ArgumentException($"Output folder '{outputFolder}' already holds a simulation ({stateFolder}); choose a new folder.", nameof(outputFolder));
+        }
+
         Directory.CreateDirectory(outputFolder);
 
         var all = dataset.Examples;
@@ -169,7 +176,6 @@ public static class FederationSimulation
         }
 
         progress?.Report($"federated training: {options.Rounds} rounds of {options.Strategy}{(options.SecureAggregation ? " with secure aggregation" : "")}{(options.DpNoiseMultiplier is { } σ ? $", DP σ = {σ}" : "")}");
-        var stateFolder = Path.Combine(outputFolder, "coordinator");
         var (global, history) = await RunFederationAsync(plan, siteData, stateFolder, outputFolder, progress, cancellationToken).ConfigureAwait(false);
         var federatedHead = MilHeads.Create(plan.HeadConfig(), plan.Seed);
         federatedHead.SetParameters(global);

@@ -2,6 +2,9 @@ using System.Buffers.Binary;
 using System.Text.Json;
 using PathoFed.Federation.Audit;
 using PathoFed.Federation.Coordination;
+using PathoFed.Federation.Privacy;
+using PathoFed.Federation.Security;
+using PathoFed.Federation.Strategies;
 using PathoFed.Mil.Data;
 using PathoFed.Mil.Models;
 
@@ -199,6 +202,52 @@ public sealed class CoordinatorEngineTests
         {
             Assert.Contains(kind, events);
         }
+    }
+
+    [Fact]
+    public async Task Privacy_TwoRoundsWithDp_RecordsTheAccountantsEpsilonAfterEachRoundAndAcrossRestarts()
+    {
+        using var temp = new TempFolder();
+        string[] sites = ["site-a", "site-b"];
+        var plan = FederationFixtures.Plan(rounds: 3) with { DifferentialPrivacy = new Plans.DifferentialPrivacyPlan { ClipNorm = 1, NoiseMultiplier = 1.1, Delta = 1e-5 } };
+        using (var first = FederationFixtures.Engine(plan, temp.Path, sites))
+        {
+            foreach (var site in sites) first.Join(site, FederationFixtures.Hello);
+            await RunPlainRound(first, sites, 0.01f);
+            await RunPlainRound(first, sites, 0.01f);
+        }
+
+        using var second = FederationFixtures.Engine(plan, temp.Path, sites);
+        foreach (var site in sites) second.Join(site, FederationFixtures.Hello);
+        await RunPlainRound(second, sites, 0.01f);
+
+        var expected = new RdpAccountant();
+        foreach (var round in second.History)
+        {
+            expected.Step(1.1);
+            Assert.Equal(expected.GetPrivacySpent(1e-5).Epsilon, round.Privacy!.Epsilon, 1e-9);
+        }
+
+        Assert.Equal(second.History[^1].Privacy, second.PrivacySpent);
+    }
+
+    [Fact]
+    public async Task Engine_StateOfAnotherStrategy_RefusesToResume()
+    {
+        using var temp = new TempFolder();
+        var plan = FederationFixtures.Plan(rounds: 1, minSites: 1);
+        using (var engine = FederationFixtures.Engine(plan, temp.Path, ["site-a"]))
+        {
+            engine.Join("site-a", FederationFixtures.Hello);
+            var task = await TrainTask(engine, "site-a");
+            Assert.True(engine.SubmitUpdate("site-a", Update(task, ModelBytes.Deserialize(task.GlobalWeights, "global"))).Accepted);
+        }
+
+        var error = Assert.Throws<FederationException>(() => new CoordinatorEngine(plan, temp.Path, AllowList.FromNames(["site-a"]),
+            AggregationStrategyFactory.Create("fedadam")));
+
+        Assert.Contains("fedadam", error.Message);
+        Assert.Contains("state.json", error.Message);
     }
 
     internal static List<string> AuditEvents(string log) =>
