@@ -287,7 +287,7 @@ public sealed class CoordinatorEngine : ICoordinatorEngine, IDisposable
             {
                 secure.Receive(site, payload);
             }
-            catch (SecureAggregationException e)
+            catch (Exception e) when (e is SecureAggregationException or ArgumentException or System.Security.Cryptography.CryptographicException)
             {
                 return RefuseUpdate(site, message.Round, e.Message);
             }

@@ -32,6 +32,9 @@ public static class SecureAggregationPayloads
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        // A payload from the network missing a member, or with null where the record has none, fails here rather than deep in the protocol.
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
     };
 
     /// <summary>UTF-8 JSON of <paramref name="message"/>.</summary>

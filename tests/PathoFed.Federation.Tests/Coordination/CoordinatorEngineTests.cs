@@ -3,6 +3,7 @@ using System.Text.Json;
 using PathoFed.Federation.Audit;
 using PathoFed.Federation.Coordination;
 using PathoFed.Federation.Privacy;
+using PathoFed.Federation.SecureAggregation;
 using PathoFed.Federation.Security;
 using PathoFed.Federation.Strategies;
 using PathoFed.Mil.Data;
@@ -248,6 +249,28 @@ public sealed class CoordinatorEngineTests
 
         Assert.Contains("fedadam", error.Message);
         Assert.Contains("state.json", error.Message);
+    }
+
+    [Fact]
+    public async Task SubmitSecureAggregation_MalformedOrImpersonatingPayloads_RefusedWithReasons()
+    {
+        using var temp = new TempFolder();
+        using var engine = FederationFixtures.Engine(FederationFixtures.Plan(minSites: 2, secure: true), temp.Path, Sites);
+        engine.Join("site-a", FederationFixtures.Hello);
+        engine.Join("site-b", FederationFixtures.Hello);
+        var task = await TrainTask(engine, "site-a");
+        using var client = new SecureAggregationClient("site-b", new SecureAggregationSettings("s", 1, 2));
+
+        var empty = engine.SubmitSecureAggregation("site-a", new SecureAggregationEnvelope(1, 0, task.Nonce, "{}"u8.ToArray()));
+        var notJson = engine.SubmitSecureAggregation("site-a", new SecureAggregationEnvelope(1, 0, task.Nonce, [0xff, 0x00]));
+        var impersonating = engine.SubmitSecureAggregation("site-a",
+            new SecureAggregationEnvelope(1, 0, task.Nonce, SecureAggregationPayloads.Serialize(client.AdvertiseKeys())));
+        var plainUpdate = engine.SubmitUpdate("site-a", Update(task, ModelBytes.Deserialize(task.GlobalWeights, "global")));
+
+        Assert.All([empty, notJson, impersonating, plainUpdate], r => Assert.False(r.Accepted));
+        Assert.Contains("AdvertiseKeys", empty.Reason);
+        Assert.Contains("claims to come from 'site-b'", impersonating.Reason);
+        Assert.Contains("secure aggregation", plainUpdate.Reason);
     }
 
     internal static List<string> AuditEvents(string log) =>
