@@ -35,6 +35,7 @@ public static class SecureAggregationPayloads
         // A payload from the network missing a member, or with null where the record has none, fails here rather than deep in the protocol.
         RespectNullableAnnotations = true,
         RespectRequiredConstructorParameters = true,
+        Converters = { new RingVectorConverter() },
     };
 
     /// <summary>UTF-8 JSON of <paramref name="message"/>.</summary>
@@ -53,5 +54,28 @@ public static class SecureAggregationPayloads
         {
             throw new SecureAggregationException($"{source}: the payload is not a {typeof(T).Name} message ({e.Message}).", e);
         }
+    }
+}
+
+/// <summary>
+/// A masked vector (ring elements of Z_2^64) as base64 of its little-endian bytes: 8 bytes per value where decimal JSON
+/// takes up to 20 characters, and masked values are uniformly random, so they never print short.
+/// </summary>
+internal sealed class RingVectorConverter : System.Text.Json.Serialization.JsonConverter<ulong[]>
+{
+    public override ulong[] Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        var bytes = reader.GetBytesFromBase64();
+        if (bytes.Length % sizeof(ulong) != 0) throw new JsonException($"A masked vector of {bytes.Length} bytes is not a whole number of 8-byte values.");
+        var values = new ulong[bytes.Length / sizeof(ulong)];
+        for (var i = 0; i < values.Length; i++) values[i] = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(i * sizeof(ulong)));
+        return values;
+    }
+
+    public override void Write(Utf8JsonWriter writer, ulong[] value, JsonSerializerOptions options)
+    {
+        var bytes = new byte[value.Length * sizeof(ulong)];
+        for (var i = 0; i < value.Length; i++) System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(i * sizeof(ulong)), value[i]);
+        writer.WriteBase64StringValue(bytes);
     }
 }
