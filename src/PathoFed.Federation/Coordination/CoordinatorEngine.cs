@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using PathoFed.Federation.Audit;
 using PathoFed.Federation.Plans;
 using PathoFed.Federation.Privacy;
@@ -46,6 +48,7 @@ public sealed class CoordinatorEngine : ICoordinatorEngine, IDisposable
     private readonly IAggregationStrategy _strategy;
     private readonly TimeProvider _time;
     private readonly AuditLog _audit;
+    private readonly ILogger _logger;
     private readonly bool _ownsAudit;
     private readonly string _planJson;
     private readonly Lock _gate = new();
@@ -69,9 +72,11 @@ public sealed class CoordinatorEngine : ICoordinatorEngine, IDisposable
     /// <param name="strategy">How updates are aggregated (e.g. <see cref="AggregationStrategyFactory.Create"/> with the plan's strategy and options).</param>
     /// <param name="time">The clock for deadlines; null for the system clock.</param>
     /// <param name="auditLog">The coordinator's audit log (actor <c>coordinator</c>); null opens <c>audit.log</c> in the state folder, owned by the engine.</param>
+    /// <param name="logger">Operational log (joins, rounds, refusals); null for none.</param>
     /// <exception cref="FederationException">The plan is invalid, secure aggregation is planned with fewer than 2 sites, or the state folder holds a state this plan cannot resume.</exception>
     /// <exception cref="AuditLogException">The audit log fails verification or is held by another writer.</exception>
-    public CoordinatorEngine(FederationPlan plan, string stateFolder, AllowList allowList, IAggregationStrategy strategy, TimeProvider? time = null, AuditLog? auditLog = null)
+    public CoordinatorEngine(FederationPlan plan, string stateFolder, AllowList allowList, IAggregationStrategy strategy, TimeProvider? time = null, AuditLog? auditLog = null,
+        ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentException.ThrowIfNullOrWhiteSpace(stateFolder);
@@ -88,6 +93,7 @@ public sealed class CoordinatorEngine : ICoordinatorEngine, IDisposable
         _allowList = allowList;
         _strategy = strategy;
         _time = time ?? TimeProvider.System;
+        _logger = logger ?? NullLogger.Instance;
         _planJson = JsonSerializer.Serialize(plan, FederationPlan.Json);
         _accountant = plan.DifferentialPrivacy is null ? null : new RdpAccountant();
         _ownsAudit = auditLog is null;
@@ -175,6 +181,7 @@ public sealed class CoordinatorEngine : ICoordinatorEngine, IDisposable
                 ["embedding_dim"] = hello.EmbeddingDim,
                 ["joined_sites"] = _joined.Count,
             });
+            CoordinatorLog.SiteJoined(_logger, site, _joined.Count);
             Advance();
             Signal();
             return new JoinResult(_plan.Name, _planJson);
@@ -331,12 +338,14 @@ public sealed class CoordinatorEngine : ICoordinatorEngine, IDisposable
     private void Refuse(string site, string eventName, string reason)
     {
         _audit.Append(eventName, new JsonObject { ["site"] = site, ["reason"] = reason });
+        CoordinatorLog.JoinRefused(_logger, reason);
         throw new FederationException(reason);
     }
 
     private SubmitResult RefuseUpdate(string site, int round, string reason)
     {
         _audit.Append("update_refused", new JsonObject { ["site"] = site, ["round"] = round, ["reason"] = reason });
+        CoordinatorLog.UpdateRefused(_logger, site, round, reason);
         return SubmitResult.Refused(reason);
     }
 
@@ -465,6 +474,7 @@ public sealed class CoordinatorEngine : ICoordinatorEngine, IDisposable
         }
 
         _audit.Append("round_opened", data);
+        CoordinatorLog.RoundOpened(_logger, round, _attempt, sampled.Length, _joined.Count, deadline);
         Signal();
     }
 
@@ -493,6 +503,7 @@ public sealed class CoordinatorEngine : ICoordinatorEngine, IDisposable
             ["stage"] = stage,
             ["sites"] = new JsonArray([.. answered.Select(s => JsonValue.Create(s))]),
         });
+        CoordinatorLog.SecureStageClosed(_logger, open.Round, stage, answered.Length);
         if (result is null)
         {
             foreach (var site in secure.Expected)
@@ -529,6 +540,7 @@ public sealed class CoordinatorEngine : ICoordinatorEngine, IDisposable
     private void Abandon(OpenRound open, string reason)
     {
         _audit.Append("round_abandoned", new JsonObject { ["round"] = open.Round, ["attempt"] = open.Attempt, ["reason"] = reason });
+        CoordinatorLog.RoundAbandoned(_logger, open.Round, open.Attempt, reason);
         _open = null;
         Signal();
     }
@@ -567,6 +579,7 @@ public sealed class CoordinatorEngine : ICoordinatorEngine, IDisposable
         }
 
         _audit.Append("aggregated", aggregated);
+        CoordinatorLog.RoundAggregated(_logger, open.Round, contributors.Length, failures.Length, sha);
         var checkpoint = Path.Combine(CheckpointsFolderName, $"round-{open.Round:D4}");
         WriteModel(Path.Combine(StateFolder, checkpoint), next, open.Round);
         _audit.Append("checkpoint", new JsonObject { ["round"] = open.Round, ["path"] = checkpoint.Replace('\\', '/'), ["model_sha256"] = sha });
@@ -581,6 +594,7 @@ public sealed class CoordinatorEngine : ICoordinatorEngine, IDisposable
             }
 
             _audit.Append("finished", finished);
+            CoordinatorLog.Finished(_logger, open.Round, sha);
             _finalSha256 = sha;
         }
 
@@ -664,5 +678,6 @@ public sealed class CoordinatorEngine : ICoordinatorEngine, IDisposable
 
         if (_lastFinishedRound >= _plan.Rounds) _finalSha256 = sha;
         _audit.Append("resumed", new JsonObject { ["last_finished_round"] = _lastFinishedRound, ["model_sha256"] = sha, ["finished"] = _finalSha256 is not null });
+        CoordinatorLog.Resumed(_logger, _lastFinishedRound, StateFolder);
     }
 }
