@@ -50,6 +50,8 @@ public sealed record FederationPlan
     public string Strategy { get; init; } = "fedavg";
 
     /// <summary>Strategy options (server learning rate, betas, proximal mu...), passed as they are.</summary>
+    /// <remarks>Left out of the JSON when absent: an undefined element cannot be written (the plan travels to every site).</remarks>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public JsonElement StrategyOptions { get; init; }
 
     public int Rounds { get; init; } = 20;

@@ -21,6 +21,9 @@ public sealed class SiteTrainer
     public const string ValidationLossMetric = "validation_loss";
     public const string TrainLossMetric = "train_loss";
 
+    /// <summary>How many hold-out examples the metrics come from: the weight of this site's metrics in federated evaluation.</summary>
+    public const string ValidationExamplesMetric = "validation_examples";
+
     private readonly FederationPlan _plan;
     private readonly MilExample[] _train;
     private readonly MilExample[] _validation;
@@ -42,6 +45,9 @@ public sealed class SiteTrainer
     public int TrainingExamples => _train.Length;
 
     public int ValidationExamples => _validation.Length;
+
+    /// <summary>The local training examples (for simulations that compare federated with pooled training on the same patients).</summary>
+    internal IReadOnlyList<MilExample> TrainingSet => _train;
 
     /// <summary>Evaluates <paramref name="global"/> on the hold-out, then trains it locally for the round.</summary>
     public LocalRoundResult RunRound(int round, IReadOnlyList<NamedTensor> global, float proximalMu, CancellationToken cancellationToken)
@@ -72,12 +78,21 @@ public sealed class SiteTrainer
             cancellationToken.ThrowIfCancellationRequested();
             predictions[i] = new OutOfFoldPrediction(0, _validation[i], MilTrainer.Predict(_head, _validation[i].Bag));
         }
-        return MilMetrics.Compute(_dataset with { Examples = _validation }, predictions);
+        var metrics = MilMetrics.Compute(_dataset with { Examples = _validation }, predictions);
+        metrics[ValidationExamplesMetric] = _validation.Length;
+        return metrics;
     }
 
-    /// <summary>A seed per site and round that is the same in every run (string.GetHashCode is randomised per process).</summary>
+    /// <summary>
+    /// The local training seed of <paramref name="site"/> in <paramref name="round"/>, the same in every run
+    /// (string.GetHashCode is randomised per process). Round 1 trains with the plan seed itself: the global model of round 1
+    /// is the head initialised from that seed, so one site's first round is step for step what centralised
+    /// <c>MilTrainer.Train</c> with the plan seed does (the FedAvg-equals-centralised check relies on it); every later round
+    /// mixes in the round and the site for fresh shuffles and dropout masks.
+    /// </summary>
     internal static int RoundSeed(int planSeed, int round, string site)
     {
+        if (round <= 1) return planSeed;
         uint hash = 2166136261;
         foreach (char c in site) hash = (hash ^ c) * 16777619;
         return (int)((hash ^ (uint)planSeed * 31 ^ (uint)round * 1_000_003) & int.MaxValue);
