@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace PathoFed.Cli.Tests;
 
 /// <summary>Runs the built <c>pathofed</c> binary as separate processes, as a user would.</summary>
@@ -9,9 +7,9 @@ public sealed class BinarySmokeTests
     public async Task Binary_TileThenEmbedInAnotherProcess_ExitZeroAndWriteOutputs()
     {
         using var temp = new TempFolder();
-        var (tileCode, tileOutput, tileError) = await RunBinaryAsync("tile", TestSlides.SmallHE, "--out", temp.Path, "--patch", "224");
+        var (tileCode, tileOutput, tileError) = await PathofedProcess.RunAsync("tile", TestSlides.SmallHE, "--out", temp.Path, "--patch", "224");
         // A fresh process reads the patch table it did not write (Parquet schema state is per process).
-        var (embedCode, embedOutput, embedError) = await RunBinaryAsync("embed", TestSlides.SmallHE, "--out", temp.Path);
+        var (embedCode, embedOutput, embedError) = await PathofedProcess.RunAsync("embed", TestSlides.SmallHE, "--out", temp.Path);
 
         Assert.True(tileCode == 0, tileError);
         Assert.Contains("1 tiled", tileOutput);
@@ -19,21 +17,5 @@ public sealed class BinarySmokeTests
         Assert.True(embedCode == 0, embedError);
         Assert.Contains("1 embedded", embedOutput);
         Assert.True(File.Exists(Path.Combine(temp.Path, "small_HE", "features.parquet")));
-    }
-
-    private static async Task<(int ExitCode, string Out, string Error)> RunBinaryAsync(params string[] args)
-    {
-        string dll = Path.Combine(AppContext.BaseDirectory, "pathofed.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(dll);
-        foreach (string arg in args) start.ArgumentList.Add(arg);
-        start.Environment["CI"] = "true";
-
-        using Process process = Process.Start(start)!;
-        Task<string> output = process.StandardOutput.ReadToEndAsync();
-        Task<string> error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await output, await error);
     }
 }

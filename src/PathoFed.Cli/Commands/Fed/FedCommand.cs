@@ -10,6 +10,8 @@ internal static class FedCommand
         var fed = new Command("fed", "Federated training of MIL heads: certificate authority, coordinator, site agents, audit trail.");
         fed.Add(FedCaCommand.Create(console));
         fed.Add(FedAuditCommand.Create(console));
+        fed.Add(FedServeCommand.Create(console));
+        fed.Add(FedJoinCommand.Create(console));
         fed.Add(FedSimulateCommand.Create(console));
         return fed;
     }
