@@ -18,45 +18,13 @@ public sealed class FederationProcessTests
     public async Task ServeAndJoin_ThreeSiteProcesses_TrainTheRoundsAndLeaveVerifiableAuditLogs()
     {
         using var temp = new TempFolder();
-        await CliRunner.RunAsync("fed", "ca", "init", "--out", temp.File("ca"));
-        await CliRunner.RunAsync("fed", "ca", "issue", "--ca", temp.File("ca"), "--site", "fed-coordinator", "--coordinator", "--out", temp.File("certs"));
-        foreach (string site in Sites) await CliRunner.RunAsync("fed", "ca", "issue", "--ca", temp.File("ca"), "--site", site, "--out", temp.File("certs"));
-        File.WriteAllLines(temp.File("sites.txt"), Sites);
+        var federation = await Federation.CreateAsync(temp, rounds: 3, minSites: 3, deadlineSeconds: 120);
 
-        // One planted cohort, dealt to the three sites by patient.
-        List<MilTestData.PlantedBag> bags = MilTestData.WitnessClassification(60, 16, 0.15, seed: 21);
-        for (int s = 0; s < Sites.Length; s++)
-        {
-            await PlantedCohort.WriteAsync(temp.File(Sites[s]), bags.Where((_, i) => i % Sites.Length == s).ToList(), MilTask.Classify);
-        }
-        File.WriteAllText(temp.File("plan.json"), JsonSerializer.Serialize(new
-        {
-            name = "loopback-test",
-            head = "Abmil",
-            task = "Classify",
-            classes = new[] { "MSI", "MSS" },
-            extractorId = FeatureFolders.ExtractorId,
-            extractorSha256 = FeatureFolders.ExtractorSha256,
-            embeddingDim = 16,
-            encoderDim = 16,
-            attentionDim = 8,
-            rounds = 3,
-            localEpochs = 2,
-            learningRate = 0.003,
-            minSites = 3,
-            roundDeadlineSeconds = 120,
-        }));
-        int port = FreePort();
-
-        using PathofedProcess coordinator = PathofedProcess.Start("fed", "serve", "--plan", temp.File("plan.json"), "--state", temp.File("state"),
-            "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--cert", temp.File("certs/fed-coordinator.pfx"),
-            "--ca", temp.File("ca/ca.pem"), "--allow", temp.File("sites.txt"), "--linger", "5");
-        PathofedProcess[] sites = Sites.Select(site => PathofedProcess.Start("fed", "join", "--coordinator", $"localhost:{port}",
-            "--cert", temp.File($"certs/{site}.pfx"), "--ca", temp.File("ca/ca.pem"),
-            "--features", temp.File($"{site}/features"), "--labels", temp.File($"{site}/labels.csv"), "--state", temp.File($"{site}/state"))).ToArray();
+        using PathofedProcess coordinator = federation.StartCoordinator();
+        PathofedProcess[] sites = Sites.Select(federation.StartSite).ToArray();
         try
         {
-            foreach (PathofedProcess site in sites) Assert.True(await site.WaitAsync(TimeSpan.FromMinutes(4)) == 0, $"{site.Output}\n{site.Error}\ncoordinator:\n{coordinator.Output}\n{coordinator.Error}");
+            foreach (PathofedProcess site in sites) Assert.True(await site.WaitAsync(TimeSpan.FromMinutes(4)) == 0, Explain(site, coordinator));
             Assert.True(await coordinator.WaitAsync(TimeSpan.FromMinutes(1)) == 0, coordinator.Error);
         }
         finally
@@ -79,6 +47,129 @@ public sealed class FederationProcessTests
             "--features", temp.File("hospital-a/features"), "--out", temp.File("scores.csv"));
         Assert.True(score == ExitCodes.Ok, scoreError);
         Assert.Contains("20 slides scored", scoreOutput);
+    }
+
+    [Fact]
+    public async Task Coordinator_KilledAndRestarted_SitesReconnectAndTrainingFinishes()
+    {
+        using var temp = new TempFolder();
+        var federation = await Federation.CreateAsync(temp, rounds: 6, minSites: 3, deadlineSeconds: 120, localEpochs: 80); // rounds slow enough to be killed in
+
+        PathofedProcess first = federation.StartCoordinator();
+        PathofedProcess[] sites = Sites.Select(federation.StartSite).ToArray();
+        using PathofedProcess? restarted = await KillAfterRoundThenRestartAsync(first, federation);
+        try
+        {
+            foreach (PathofedProcess site in sites) Assert.True(await site.WaitAsync(TimeSpan.FromMinutes(4)) == 0, Explain(site, restarted));
+            Assert.True(await restarted.WaitAsync(TimeSpan.FromMinutes(1)) == 0, restarted.Error);
+        }
+        finally
+        {
+            foreach (PathofedProcess site in sites) site.Dispose();
+        }
+
+        var resumed = System.Text.RegularExpressions.Regex.Match(restarted.Output, "resuming after round (\\d+)");
+        Assert.True(resumed.Success, restarted.Output);
+        int done = int.Parse(resumed.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(done, 1, 5); // killed mid-training (round 2 checkpointed; its state may not have landed yet)
+        Assert.Contains("round 6/6", restarted.Output);
+        Assert.DoesNotContain($"round {done}/6", restarted.Output); // finished rounds are not redone
+        Assert.Contains($"round {done + 1}/6", restarted.Output);
+        Assert.True(AuditVerifier.Verify(temp.File("state/audit.log")).IsValid);
+    }
+
+    [Fact]
+    public async Task Site_KilledMidTraining_RoundsCloseAtTheDeadlineWithTheOthers()
+    {
+        using var temp = new TempFolder();
+        var federation = await Federation.CreateAsync(temp, rounds: 3, minSites: 2, deadlineSeconds: 8, localEpochs: 80);
+
+        using PathofedProcess coordinator = federation.StartCoordinator();
+        PathofedProcess[] sites = Sites.Select(federation.StartSite).ToArray();
+        try
+        {
+            await WaitForCheckpointAsync(federation, 1, TimeSpan.FromMinutes(2));
+            sites[2].Dispose(); // SIGKILL: no goodbye, its next update never comes
+            foreach (PathofedProcess site in sites[..2]) Assert.True(await site.WaitAsync(TimeSpan.FromMinutes(3)) == 0, Explain(site, coordinator));
+            Assert.True(await coordinator.WaitAsync(TimeSpan.FromMinutes(1)) == 0, coordinator.Error);
+        }
+        finally
+        {
+            foreach (PathofedProcess site in sites) site.Dispose();
+        }
+
+        Assert.Contains("round 3/3: 2 of 3 sites", coordinator.Output);
+        Assert.Contains("hospital-c", coordinator.Output);
+    }
+
+    private static async Task<PathofedProcess> KillAfterRoundThenRestartAsync(PathofedProcess coordinator, Federation federation)
+    {
+        using (coordinator)
+        {
+            await WaitForCheckpointAsync(federation, 2, TimeSpan.FromMinutes(2));
+        } // disposing kills it (SIGKILL) in the middle of round 3
+        return federation.StartCoordinator();
+    }
+
+    /// <summary>Waits until the coordinator has checkpointed <paramref name="round"/> (its folder appears when the round is saved).</summary>
+    private static async Task WaitForCheckpointAsync(Federation federation, int round, TimeSpan timeout)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        string folder = federation.Checkpoint(round);
+        while (!Directory.Exists(folder))
+        {
+            Assert.True(clock.Elapsed < timeout, $"round {round} was never checkpointed in {folder}");
+            await Task.Delay(50);
+        }
+    }
+
+    private static string Explain(PathofedProcess site, PathofedProcess coordinator) =>
+        $"site:\n{site.Output}\n{site.Error}\ncoordinator:\n{coordinator.Output}\n{coordinator.Error}";
+
+    /// <summary>A CA, certificates, an allow-list, a plan and a planted cohort dealt to the sites by patient, all under one folder.</summary>
+    private sealed class Federation(TempFolder temp, int port)
+    {
+        public static async Task<Federation> CreateAsync(TempFolder temp, int rounds, int minSites, int deadlineSeconds, int localEpochs = 2)
+        {
+            await CliRunner.RunAsync("fed", "ca", "init", "--out", temp.File("ca"));
+            await CliRunner.RunAsync("fed", "ca", "issue", "--ca", temp.File("ca"), "--site", "fed-coordinator", "--coordinator", "--out", temp.File("certs"));
+            foreach (string site in Sites) await CliRunner.RunAsync("fed", "ca", "issue", "--ca", temp.File("ca"), "--site", site, "--out", temp.File("certs"));
+            File.WriteAllLines(temp.File("sites.txt"), Sites);
+
+            List<MilTestData.PlantedBag> bags = MilTestData.WitnessClassification(60, 16, 0.15, seed: 21);
+            for (int s = 0; s < Sites.Length; s++)
+            {
+                await PlantedCohort.WriteAsync(temp.File(Sites[s]), bags.Where((_, i) => i % Sites.Length == s).ToList(), MilTask.Classify);
+            }
+            File.WriteAllText(temp.File("plan.json"), JsonSerializer.Serialize(new
+            {
+                name = "loopback-test",
+                head = "Abmil",
+                task = "Classify",
+                classes = new[] { "MSI", "MSS" },
+                extractorId = FeatureFolders.ExtractorId,
+                extractorSha256 = FeatureFolders.ExtractorSha256,
+                embeddingDim = 16,
+                encoderDim = 16,
+                attentionDim = 8,
+                rounds,
+                localEpochs,
+                learningRate = 0.003,
+                minSites,
+                roundDeadlineSeconds = deadlineSeconds,
+            }));
+            return new Federation(temp, FreePort());
+        }
+
+        public string Checkpoint(int round) => temp.File($"state/checkpoints/round-{round:D4}");
+
+        public PathofedProcess StartCoordinator() => PathofedProcess.Start("fed", "serve", "--plan", temp.File("plan.json"), "--state", temp.File("state"),
+            "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--cert", temp.File("certs/fed-coordinator.pfx"),
+            "--ca", temp.File("ca/ca.pem"), "--allow", temp.File("sites.txt"), "--linger", "5");
+
+        public PathofedProcess StartSite(string site) => PathofedProcess.Start("fed", "join", "--coordinator", $"localhost:{port}",
+            "--cert", temp.File($"certs/{site}.pfx"), "--ca", temp.File("ca/ca.pem"),
+            "--features", temp.File($"{site}/features"), "--labels", temp.File($"{site}/labels.csv"), "--state", temp.File($"{site}/state"));
     }
 
     private static int FreePort()

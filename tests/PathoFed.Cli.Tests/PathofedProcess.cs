@@ -54,9 +54,15 @@ internal sealed class PathofedProcess : IDisposable
         return (code, process.Output, process.Error);
     }
 
+    private bool _disposed;
+
+    /// <summary>Kills the process if it still runs (SIGKILL, no cleanup: how tests simulate a crash). Safe to call twice.</summary>
     public void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
         if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
         _process.Dispose();
     }
 }
