@@ -98,8 +98,9 @@ public sealed class FederationProcessTests
             foreach (PathofedProcess site in sites) site.Dispose();
         }
 
-        Assert.Contains("round 3/3: 2 of 3 sites", coordinator.Output);
-        Assert.Contains("hospital-c", coordinator.Output);
+        // Killed while training, the site is dropped at the deadline ("2 of 3"); killed while idle, it is no longer
+        // sampled once its connection is gone ("2 of 2"). Either way the last round closes with the two live sites.
+        Assert.Matches("round 3/3: 2 of [23] sites", coordinator.Output);
     }
 
     private static async Task<PathofedProcess> KillAfterRoundThenRestartAsync(PathofedProcess coordinator, Federation federation)
