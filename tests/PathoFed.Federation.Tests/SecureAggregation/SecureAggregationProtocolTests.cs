@@ -19,19 +19,7 @@ public sealed class SecureAggregationProtocolTests
     public void Unmask_RequestOmittingThisSite_IsRefused()
     {
         using var run = new SecureAggregationRun(siteCount: 3, threshold: 2);
-        var server = run.Server;
-        foreach (var client in run.Clients)
-        {
-            server.Receive(client.AdvertiseKeys());
-        }
-
-        var directory = server.CloseAdvertising();
-        foreach (var client in run.Clients)
-        {
-            server.Receive(client.ShareKeys(directory));
-        }
-
-        var deliveries = server.CloseSharing();
+        var deliveries = run.AdvertiseAndShareKeys();
         run.Clients[0].MaskInput(deliveries[0], run.Contributions[0], run.Weights[0]);
         var error = Assert.Throws<SecureAggregationException>(() => run.Clients[0].Unmask(new UnmaskRequest(["site-b", "site-c"])));
         Assert.Contains("lists this site as dropped although it sent its masked input", error.Message);
@@ -41,19 +29,7 @@ public sealed class SecureAggregationProtocolTests
     public void MaskInput_TamperedEnvelope_FailsAuthenticationNamingSites()
     {
         using var run = new SecureAggregationRun(siteCount: 3, threshold: 2);
-        var server = run.Server;
-        foreach (var client in run.Clients)
-        {
-            server.Receive(client.AdvertiseKeys());
-        }
-
-        var directory = server.CloseAdvertising();
-        foreach (var client in run.Clients)
-        {
-            server.Receive(client.ShareKeys(directory));
-        }
-
-        var delivery = server.CloseSharing()[0];
+        var delivery = run.AdvertiseAndShareKeys()[0];
         delivery.Shares[0].Ciphertext[5] ^= 1;
         var error = Assert.Throws<SecureAggregationException>(() => run.Clients[0].MaskInput(delivery, run.Contributions[0], 5));
         Assert.Contains("the shares from site 'site-b' to site 'site-a' fail authentication", error.Message);

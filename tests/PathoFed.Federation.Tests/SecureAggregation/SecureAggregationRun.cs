@@ -38,6 +38,15 @@ internal sealed class SecureAggregationRun : IDisposable
     /// <summary>The masked inputs the server received, by site.</summary>
     public Dictionary<string, MaskedInput> MaskedInputs { get; } = [];
 
+    /// <summary>Runs the first two stages with every site (advertise keys, share keys) and returns the share deliveries.</summary>
+    public IReadOnlyList<ShareDelivery> AdvertiseAndShareKeys()
+    {
+        foreach (var client in Clients) Server.Receive(client.AdvertiseKeys());
+        var directory = Server.CloseAdvertising();
+        foreach (var client in Clients) Server.Receive(client.ShareKeys(directory));
+        return Server.CloseSharing();
+    }
+
     public SecureAggregationResult Execute()
     {
         foreach (var client in Clients)
