@@ -155,4 +155,21 @@ internal static class SharedOptions
             Seed = parse.GetValue(Seed),
         };
     }
+
+    /// <summary>The labelled data set of <c>train</c> and <c>fed simulate</c>: features folder, labels CSV and task.</summary>
+    public sealed class MilData
+    {
+        public Option<string> Features { get; } = new("--features") { Description = "Folder of <slide>/features.parquet (from 'pathofed embed').", Required = true };
+        public Option<string> Labels { get; } = new("--labels") { Description = "CSV: slide_id, patient_id, and label (classify) or time + event (survival); optional site.", Required = true };
+        public Option<MilTask> Task { get; } = new("--task") { Description = "classify (mutation status...) or survival (relapse).", Required = true };
+
+        public void AddTo(Command command)
+        {
+            foreach (Option option in new Option[] { Features, Labels, Task }) command.Add(option);
+        }
+
+        /// <exception cref="PathoFed.Mil.MilException">Bad labels, or features that cannot form one data set.</exception>
+        public Task<MilDataset> LoadAsync(ParseResult parse, CancellationToken cancellationToken) =>
+            MilDatasetLoader.LoadAsync(parse.GetValue(Features)!, parse.GetValue(Labels)!, parse.GetValue(Task), cancellationToken: cancellationToken);
+    }
 }

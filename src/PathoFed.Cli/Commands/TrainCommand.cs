@@ -15,9 +15,7 @@ internal static class TrainCommand
 {
     public static Command Create(CliConsole console)
     {
-        var features = new Option<string>("--features") { Description = "Folder of <slide>/features.parquet (from 'pathofed embed').", Required = true };
-        var labels = new Option<string>("--labels") { Description = "CSV: slide_id, patient_id, and label (classify) or time + event (survival); optional site.", Required = true };
-        var task = new Option<MilTask>("--task") { Description = "classify (mutation status...) or survival (relapse).", Required = true };
+        var data = new SharedOptions.MilData();
         var head = new Option<MilHeadKind>("--head") { Description = "abmil, chowder or meanpool.", DefaultValueFactory = _ => MilHeadKind.Abmil };
         var folds = new Option<int>("--folds") { Description = "Patient-level cross-validation folds (1 = train only).", DefaultValueFactory = _ => 5 };
         var output = new Option<string>("--out", "-o") { Description = "Model folder to write.", Required = true };
@@ -25,7 +23,8 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a MIL head on bags of patch embeddings: patient-level stratified k-fold cross-validation " +
             "(metrics per fold, mean ± sd, bootstrap 95% CI), then the final model on every slide, written as a model folder.");
-        foreach (Option option in new Option[] { features, labels, task, head, folds, output }) command.Add(option);
+        data.AddTo(command);
+        foreach (Option option in new Option[] { head, folds, output }) command.Add(option);
         hyper.AddTo(command);
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -36,10 +35,10 @@ internal static class TrainCommand
             {
                 options = new MilExperimentOptions
                 {
-                    Training = hyper.Bind(parse, parse.GetValue(head), parse.GetValue(task)),
+                    Training = hyper.Bind(parse, parse.GetValue(head), parse.GetValue(data.Task)),
                     Folds = parse.GetValue(folds),
                 }.Validate();
-                dataset = await MilDatasetLoader.LoadAsync(parse.GetValue(features)!, parse.GetValue(labels)!, parse.GetValue(task), cancellationToken: cancellationToken);
+                dataset = await data.LoadAsync(parse, cancellationToken);
             }
             catch (Exception e) when (e is MilException or ArgumentException)
             {

@@ -18,9 +18,7 @@ internal static class FedSimulateCommand
     public static Command Create(CliConsole console)
     {
         var defaults = new SimulationOptions();
-        var features = new Option<string>("--features") { Description = "Folder of <slide>/features.parquet (from 'pathofed embed').", Required = true };
-        var labels = new Option<string>("--labels") { Description = "CSV: slide_id, patient_id, and label (classify) or time + event (survival).", Required = true };
-        var task = new Option<MilTask>("--task") { Description = "classify or survival.", Required = true };
+        var data = new SharedOptions.MilData();
         var sites = new Option<int>("--sites") { Description = "Simulated sites.", DefaultValueFactory = _ => defaults.Sites };
         var partition = new Option<PartitionKind>("--partition") { Description = "iid (same label mix everywhere) or dirichlet (label skew).", DefaultValueFactory = _ => defaults.Partition };
         var alpha = new Option<double>("--alpha") { Description = "Dirichlet concentration: smaller, more skewed sites.", DefaultValueFactory = _ => defaults.Alpha };
@@ -38,7 +36,8 @@ internal static class FedSimulateCommand
 
         var command = new Command("simulate", "Simulate a federation on one cohort: patients split into sites and a 25% test set; pooled vs local-only vs " +
             "federated test metrics side by side, with the bytes each site exchanged per round.");
-        foreach (Option option in new Option[] { features, labels, task, sites, partition, alpha, rounds, localEpochs, strategy, secure, dpNoise, dpClip, head, learningRate, seed, output })
+        data.AddTo(command);
+        foreach (Option option in new Option[] { sites, partition, alpha, rounds, localEpochs, strategy, secure, dpNoise, dpClip, head, learningRate, seed, output })
         {
             command.Add(option);
         }
@@ -64,7 +63,7 @@ internal static class FedSimulateCommand
                     LearningRate = parse.GetValue(learningRate),
                     Seed = parse.GetValue(seed),
                 }.Validate();
-                dataset = await MilDatasetLoader.LoadAsync(parse.GetValue(features)!, parse.GetValue(labels)!, parse.GetValue(task), cancellationToken: cancellationToken);
+                dataset = await data.LoadAsync(parse, cancellationToken);
             }
             catch (Exception e) when (e is MilException or ArgumentException)
             {
