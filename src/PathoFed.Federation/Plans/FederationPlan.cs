@@ -80,6 +80,19 @@ public sealed record FederationPlan
     /// <summary>Share of each site's patients held out for its local validation metrics.</summary>
     public double LocalValidationFraction { get; init; } = 0.2;
 
+    /// <summary>
+    /// Classification: each site weighs its cross-entropy by the inverse frequency of each class in its own training
+    /// examples (<see cref="Sites.SiteTrainer.BalancedClassWeights"/>), so a label-skewed site's local optimum is a balanced
+    /// classifier instead of "always my majority class", the drift that label skew otherwise puts into the average.
+    /// </summary>
+    public bool BalanceLocalClasses { get; init; } = true;
+
+    /// <summary>
+    /// Each site keeps its AdamW moments from one round to the next (they never leave the site), instead of a fresh AdamW
+    /// per round whose first steps move every coordinate by ±learning rate however small or noisy its gradient.
+    /// </summary>
+    public bool KeepLocalOptimizerState { get; init; } = true;
+
     public int Seed { get; init; }
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true, AllowTrailingCommas = true, ReadCommentHandling = JsonCommentHandling.Skip };

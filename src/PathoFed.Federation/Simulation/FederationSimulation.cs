@@ -64,6 +64,12 @@ public sealed record SimulationOptions
 
     public int AttentionDim { get; init; } = 64;
 
+    /// <summary><see cref="FederationPlan.BalanceLocalClasses"/>; the pooled and local-only arms weigh their own classes the same way.</summary>
+    public bool BalanceLocalClasses { get; init; } = true;
+
+    /// <summary><see cref="FederationPlan.KeepLocalOptimizerState"/>.</summary>
+    public bool KeepLocalOptimizerState { get; init; } = true;
+
     /// <summary>Throws when an option is out of range.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range; the message names it.</exception>
     public SimulationOptions Validate()
@@ -164,13 +170,14 @@ public static class FederationSimulation
         };
 
         progress?.Report($"{trainers.Sum(t => t.TrainingSet.Count)} training slides at {options.Sites} sites, {test.Length} test slides; pooled training for {epochs} epochs");
-        var pooled = Evaluate(MilTrainer.Train([.. trainers.SelectMany(t => t.TrainingSet)], null, trainingOptions, ct: cancellationToken).Head, testSet);
+        MilExample[] pooledSet = [.. trainers.SelectMany(t => t.TrainingSet)];
+        var pooled = Evaluate(MilTrainer.Train(pooledSet, null, WithClassWeights(trainingOptions, pooledSet, plan), ct: cancellationToken).Head, testSet);
 
         var sites = new List<SimulatedSite>();
         for (var s = 0; s < trainers.Length; s++)
         {
             progress?.Report($"local-only training at {trainers[s].SiteName}");
-            var local = Evaluate(MilTrainer.Train(trainers[s].TrainingSet, null, trainingOptions, ct: cancellationToken).Head, testSet);
+            var local = Evaluate(MilTrainer.Train(trainers[s].TrainingSet, null, WithClassWeights(trainingOptions, trainers[s].TrainingSet, plan), ct: cancellationToken).Head, testSet);
             sites.Add(new SimulatedSite(trainers[s].SiteName, partitions[s].Select(e => e.PatientId).Distinct().Count(), trainers[s].TrainingExamples,
                 trainers[s].ValidationExamples, LabelCounts(siteData[s]), local));
         }
@@ -219,6 +226,8 @@ public static class FederationSimulation
             StrategyOptions = options.StrategyOptionsJson is null ? default : JsonDocument.Parse(options.StrategyOptionsJson).RootElement.Clone(),
             Rounds = options.Rounds,
             LocalEpochs = options.LocalEpochs,
+            BalanceLocalClasses = options.BalanceLocalClasses,
+            KeepLocalOptimizerState = options.KeepLocalOptimizerState,
             BagsPerStep = options.BagsPerStep,
             LearningRate = options.LearningRate,
             WeightDecay = options.WeightDecay,
@@ -280,6 +289,10 @@ public static class FederationSimulation
             foreach (var log in logs) log.Dispose();
         }
     }
+
+    /// <summary>The pooled and local-only arms weigh classes by the rule the sites use, each over its own training examples.</summary>
+    private static MilTrainingOptions WithClassWeights(MilTrainingOptions options, IReadOnlyList<MilExample> examples, FederationPlan plan) =>
+        plan.Task == MilTask.Classify && plan.BalanceLocalClasses ? options with { ClassWeights = SiteTrainer.BalancedClassWeights(examples, plan.Classes.Count) } : options;
 
     private static Dictionary<string, double> Evaluate(IMilHead head, MilDataset test)
     {

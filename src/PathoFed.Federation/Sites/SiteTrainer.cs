@@ -29,6 +29,7 @@ public sealed class SiteTrainer
     private readonly MilExample[] _validation;
     private readonly MilDataset _dataset;
     private readonly IMilHead _head;
+    private AdamW? _optimizer;
 
     /// <exception cref="FederationException">The site's features or labels do not fit the plan.</exception>
     public SiteTrainer(string siteName, MilDataset dataset, FederationPlan plan)
@@ -37,7 +38,7 @@ public sealed class SiteTrainer
         _plan = plan;
         _dataset = CheckFits(siteName, dataset, plan);
         _head = MilHeads.Create(plan.HeadConfig(), plan.Seed);
-        (_train, _validation) = Split(dataset, plan);
+        (_train, _validation) = Split(_dataset, plan);
     }
 
     public string SiteName { get; }
@@ -61,9 +62,12 @@ public sealed class SiteTrainer
             LearningRate = _plan.LearningRate,
             WeightDecay = _plan.WeightDecay,
             ProximalMu = proximalMu,
+            ClassWeights = _plan.Task == MilTask.Classify && _plan.BalanceLocalClasses ? BalancedClassWeights(_train, _plan.Classes.Count) : null,
             Seed = RoundSeed(_plan.Seed, round, SiteName),
         };
-        MilLocalUpdate update = MilTrainer.TrainEpochs(_head, _train, _plan.LocalEpochs, options, cancellationToken);
+        AdamW? optimizer = null;
+        if (_plan.KeepLocalOptimizerState) optimizer = _optimizer ??= MilTrainer.CreateOptimizer(_head, options);
+        MilLocalUpdate update = MilTrainer.TrainEpochs(_head, _train, _plan.LocalEpochs, options, cancellationToken, optimizer);
         metrics[TrainLossMetric] = update.History[^1].TrainLoss;
         return new LocalRoundResult(update.Parameters, update.ExampleCount, metrics);
     }
@@ -81,6 +85,22 @@ public sealed class SiteTrainer
         var metrics = MilMetrics.Compute(_dataset with { Examples = _validation }, predictions);
         metrics[ValidationExamplesMetric] = _validation.Length;
         return metrics;
+    }
+
+    /// <summary>
+    /// Inverse-frequency class weights n / (K·n_c) over the classes present in <paramref name="examples"/> (K of them), so
+    /// every present class carries the same total weight and the weights average 1 over the examples; a class absent
+    /// from the examples gets 0 (it contributes no loss term anyway). Balanced data gives all 1.
+    /// </summary>
+    public static float[] BalancedClassWeights(IReadOnlyList<MilExample> examples, int classCount)
+    {
+        ArgumentNullException.ThrowIfNull(examples);
+        var counts = new int[classCount];
+        foreach (var example in examples) counts[example.Target.ClassIndex]++;
+        var present = counts.Count(c => c > 0);
+        var weights = new float[classCount];
+        for (var c = 0; c < classCount; c++) weights[c] = counts[c] == 0 ? 0f : (float)((double)examples.Count / (present * counts[c]));
+        return weights;
     }
 
     /// <summary>
@@ -109,9 +129,22 @@ public sealed class SiteTrainer
         if (dataset.Task != plan.Task) throw new FederationException($"Site '{site}': labels are for {dataset.Task}, the plan trains {plan.Task}.");
         if (plan.Task == MilTask.Classify && !dataset.ClassNames.SequenceEqual(plan.Classes))
         {
-            // Class indices must mean the same at every site; a site missing a class would renumber the others.
-            throw new FederationException(
-                $"Site '{site}': its labels have classes [{string.Join(", ", dataset.ClassNames)}], the plan [{string.Join(", ", plan.Classes)}]; every site must use the plan's class names.");
+            // A site's labels file numbers its own classes (sorted names): a site missing one of the plan's classes, or
+            // naming them so they sort differently, would give index 1 another meaning than the plan's. Map by name.
+            var unknown = dataset.ClassNames.Where(name => !plan.Classes.Contains(name, StringComparer.Ordinal)).ToArray();
+            if (unknown.Length > 0)
+            {
+                throw new FederationException(
+                    $"Site '{site}': its labels have classes [{string.Join(", ", dataset.ClassNames)}], the plan [{string.Join(", ", plan.Classes)}]; " +
+                    $"[{string.Join(", ", unknown)}] {(unknown.Length == 1 ? "is" : "are")} not among the plan's classes.");
+            }
+
+            var planIndex = dataset.ClassNames.Select(name => plan.Classes.ToList().IndexOf(name)).ToArray();
+            dataset = dataset with
+            {
+                ClassNames = plan.Classes,
+                Examples = [.. dataset.Examples.Select(e => e with { Target = MilTarget.Class(planIndex[e.Target.ClassIndex]) })],
+            };
         }
         return dataset;
     }

@@ -25,8 +25,12 @@ public static class LabelsCsv
     public const string TimeColumn = "time";
     public const string EventColumn = "event";
 
+    /// <param name="allowSingleClass">
+    /// Accept a file whose slides all have one class: a federated site under label skew may hold a single class of the
+    /// plan's, and the plan, not this file, fixes the class list (<c>SiteTrainer</c> maps the names onto it).
+    /// </param>
     /// <exception cref="MilException">The file is missing, empty or malformed; the message names the file, line and cause.</exception>
-    public static MilLabels Read(string path, MilTask task)
+    public static MilLabels Read(string path, MilTask task, bool allowSingleClass = false)
     {
         string text;
         try
@@ -37,12 +41,12 @@ public static class LabelsCsv
         {
             throw new MilException($"Labels file '{path}' cannot be read: {e.Message}", e);
         }
-        return Parse(text, path, task);
+        return Parse(text, path, task, allowSingleClass);
     }
 
     /// <summary>Parses CSV text; <paramref name="source"/> names it in messages.</summary>
     /// <exception cref="MilException">The text is empty or malformed.</exception>
-    public static MilLabels Parse(string text, string source, MilTask task)
+    public static MilLabels Parse(string text, string source, MilTask task, bool allowSingleClass = false)
     {
         // Rows are numbered as lines (header = line 1); a quoted field spanning lines would shift the count, which labels never need.
         List<(string[] Fields, int Line)> rows = Csv.Parse(text)
@@ -76,7 +80,7 @@ public static class LabelsCsv
         if (task == MilTask.Survival) return new MilLabels(source, task, [], slides);
 
         string[] classNames = OrderClassNames(rawLabels);
-        if (classNames.Length < 2)
+        if (classNames.Length < 2 && !allowSingleClass)
         {
             throw Error(source, $"has a single class ('{classNames[0]}'): classification needs at least 2 classes in column 'label'");
         }

@@ -39,6 +39,10 @@ public sealed class AdamW
         }
     }
 
+    /// <summary>Whether this optimiser updates exactly <paramref name="parameters"/> (the same parameter objects).</summary>
+    public bool Optimises(IReadOnlyList<MilParameter> parameters) =>
+        parameters.Count == _parameters.Count && parameters.Select((p, i) => ReferenceEquals(p, _parameters[i])).All(same => same);
+
     /// <summary>Steps taken so far.</summary>
     public int StepCount { get; private set; }
 

@@ -70,9 +70,14 @@ public static class MilTrainer
     /// FedProx term anchors to the parameters the call started from. Vary <see cref="MilTrainingOptions.Seed"/> per round
     /// for fresh shuffles. <see cref="MilTrainingOptions.Head"/> is ignored.
     /// </summary>
-    /// <exception cref="MilException">Bad options, no examples, or an unusable example (named by slide).</exception>
+    /// <param name="optimizer">
+    /// An AdamW from <see cref="CreateOptimizer"/> for this head, kept by the caller so that its moments carry over from one
+    /// call (round) to the next, as they do across the epochs of centralised training; null starts a fresh AdamW, whose
+    /// first steps are ±learning rate on every coordinate whatever the gradient's size.
+    /// </param>
+    /// <exception cref="MilException">Bad options, no examples, an unusable example (named by slide), or an optimiser for another head.</exception>
     public static MilLocalUpdate TrainEpochs(IMilHead head, IReadOnlyList<MilExample> examples, int epochs,
-        MilTrainingOptions options, CancellationToken ct = default)
+        MilTrainingOptions options, CancellationToken ct = default, AdamW? optimizer = null)
     {
         ArgumentNullException.ThrowIfNull(head);
         ArgumentNullException.ThrowIfNull(examples);
@@ -82,10 +87,21 @@ public static class MilTrainer
         ValidateExamples(examples, head.Config, "training");
         ApplyBlasThreads(options);
 
-        var session = new TrainingSession(head, options);
+        if (optimizer is not null && !optimizer.Optimises(head.Parameters))
+            throw new MilException("The optimiser given to TrainEpochs was created for another head's parameters.");
+        var session = new TrainingSession(head, options, optimizer);
         var history = new EpochReport[epochs];
         for (var epoch = 1; epoch <= epochs; epoch++) history[epoch - 1] = new EpochReport(epoch, session.RunEpoch(examples, ct), null, null);
         return new MilLocalUpdate(head.GetParameters(), examples.Count, history);
+    }
+
+    /// <summary>An AdamW over <paramref name="head"/>'s parameters with <paramref name="options"/>' settings, for <see cref="TrainEpochs"/> calls that keep its state.</summary>
+    public static AdamW CreateOptimizer(IMilHead head, MilTrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(head);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        return TrainingSession.CreateOptimizer(head, options);
     }
 
     /// <summary>Runs <paramref name="head"/> on a whole bag (no dropout): class probabilities or risk, plus per-instance scores.</summary>

@@ -26,14 +26,15 @@ internal sealed class TrainingSession
     private readonly float[] _batchOutputs;
     private readonly float[] _batchGradients;
 
-    public TrainingSession(IMilHead head, MilTrainingOptions options)
+    /// <param name="optimizer">An AdamW over <paramref name="head"/>'s parameters whose moments carry over from earlier calls; null for a fresh one.</param>
+    public TrainingSession(IMilHead head, MilTrainingOptions options, AdamW? optimizer = null)
     {
         _head = head;
         _options = options;
         var config = head.Config;
         _outputCount = config.OutputCount;
         _loss = MilLoss.For(config.Task, config.ClassCount, options.ClassWeights);
-        _optimizer = new AdamW(head.Parameters, options.LearningRate, options.WeightDecay, options.Beta1, options.Beta2, options.Epsilon);
+        _optimizer = optimizer ?? CreateOptimizer(head, options);
         // A stream apart from weight initialisation's (which uses Seed itself), so changing the head does not reshuffle data.
         _rng = new Random(unchecked(options.Seed * 31 + 17));
         if (options.ProximalMu > 0f)
@@ -47,6 +48,10 @@ internal sealed class TrainingSession
         _batchOutputs = new float[options.BatchSize * _outputCount];
         _batchGradients = new float[options.BatchSize * _outputCount];
     }
+
+    /// <summary>The AdamW these options describe, over <paramref name="head"/>'s parameters.</summary>
+    public static AdamW CreateOptimizer(IMilHead head, MilTrainingOptions options) =>
+        new(head.Parameters, options.LearningRate, options.WeightDecay, options.Beta1, options.Beta2, options.Epsilon);
 
     /// <summary>One pass over <paramref name="examples"/> in a fresh random order; returns the mean batch loss.</summary>
     public double RunEpoch(IReadOnlyList<MilExample> examples, CancellationToken ct)

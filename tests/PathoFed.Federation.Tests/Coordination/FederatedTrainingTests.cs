@@ -28,6 +28,7 @@ public sealed class FederatedTrainingTests
             BatchSize = plan.BagsPerStep,
             LearningRate = plan.LearningRate,
             WeightDecay = plan.WeightDecay,
+            ClassWeights = SiteTrainer.BalancedClassWeights(site.TrainingSet, plan.Classes.Count),
             Seed = plan.Seed,
         }).Head.GetParameters();
 
@@ -43,6 +44,42 @@ public sealed class FederatedTrainingTests
         }
 
         Assert.True(moved > 0, "the step changed nothing; the comparison would be vacuous");
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task FedAvg_OneSiteThreeFullBatchRounds_EqualsThreeCentralisedEpochsOnlyWhenTheSiteKeepsItsOptimizer(bool keep)
+    {
+        using var temp = new TempFolder();
+        var data = FederationFixtures.Site("solo", 24, seed: 3);
+        var plan = FederationFixtures.Plan(rounds: 3, minSites: 1, bagsPerStep: 1000, dropout: 0f, seed: 11) with { KeepLocalOptimizerState = keep };
+
+        var (federated, _) = await FederationSimulation.RunFederationAsync(plan, [data], Path.Combine(temp.Path, "coordinator"), temp.Path, null, CancellationToken.None);
+
+        var site = new SiteTrainer("site-1", data, plan);
+        var centralised = MilTrainer.Train(site.TrainingSet, null, new MilTrainingOptions
+        {
+            Head = plan.HeadConfig(),
+            Epochs = 3,
+            BatchSize = plan.BagsPerStep,
+            LearningRate = plan.LearningRate,
+            WeightDecay = plan.WeightDecay,
+            ClassWeights = SiteTrainer.BalancedClassWeights(site.TrainingSet, plan.Classes.Count),
+            Seed = plan.Seed,
+        }).Head.GetParameters();
+
+        // Full batches: later rounds' shuffles change only the order gradients are summed in (float rounding, ~1e-7).
+        var largest = centralised.Zip(federated).Max(p => p.First.Values.Zip(p.Second.Values).Max(v => Math.Abs(v.First - v.Second)));
+        if (keep)
+        {
+            Assert.True(largest <= 1e-5f, $"largest difference {largest}");
+        }
+        else
+        {
+            // A fresh AdamW each round restarts at step 1: ±lr on every coordinate, not centralised training's step 2 and 3.
+            Assert.True(largest > 1e-4f, $"largest difference {largest}");
+        }
     }
 
     [Fact]
@@ -79,9 +116,11 @@ public sealed class FederatedTrainingTests
         MilDataset[] sites = [FederationFixtures.Site("a", 8, seed: 1), FederationFixtures.Site("b", 8, seed: 2), FederationFixtures.Site("c", 8, seed: 3), FederationFixtures.Site("d", 8, seed: 4)];
         var plan = FederationFixtures.Plan(rounds: 1, minSites: 3, secure: true, deadlineSeconds: 2);
 
-        // site-4 trains and shares keys, then goes silent before sending its masked input.
+        // site-4 trains and shares keys, then goes silent before sending its masked input. It joins first: a site that joins
+        // after the round opened (at 3 joined) would sit the round out, not drop out of it.
+        var site4Joined = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var (_, history) = await FederationSimulation.RunFederationAsync(plan, sites, Path.Combine(temp.Path, "coordinator"), temp.Path, null, CancellationToken.None,
-            (name, channel) => name == "site-4" ? new SilentAfterStage(channel, SecureAggregationStages.ShareKeys) : channel);
+            (name, channel) => name == "site-4" ? new SilentAfterStage(channel, SecureAggregationStages.ShareKeys, site4Joined) : new JoinAfter(channel, site4Joined.Task));
 
         var round = Assert.Single(history);
         Assert.Equal(["site-1", "site-2", "site-3"], round.Contributors.Order());
@@ -89,11 +128,16 @@ public sealed class FederatedTrainingTests
     }
 
     /// <summary>Passes calls through until the site has answered <c>stage</c>, then never answers again (its tasks hang until cancelled).</summary>
-    private sealed class SilentAfterStage(ISiteChannel inner, int stage) : ISiteChannel
+    private sealed class SilentAfterStage(ISiteChannel inner, int stage, TaskCompletionSource joined) : ISiteChannel
     {
         private bool _silent;
 
-        public Task<JoinResult> JoinAsync(SiteHello hello, CancellationToken cancellationToken) => inner.JoinAsync(hello, cancellationToken);
+        public async Task<JoinResult> JoinAsync(SiteHello hello, CancellationToken cancellationToken)
+        {
+            var result = await inner.JoinAsync(hello, cancellationToken);
+            joined.TrySetResult();
+            return result;
+        }
 
         public async Task<SiteTask> NextTaskAsync(TimeSpan wait, CancellationToken cancellationToken)
         {
@@ -111,5 +155,22 @@ public sealed class FederatedTrainingTests
             if (message.Stage == stage) _silent = true;
             return result;
         }
+    }
+
+    /// <summary>Joins once <c>gate</c> completes; otherwise passes every call through.</summary>
+    private sealed class JoinAfter(ISiteChannel inner, Task gate) : ISiteChannel
+    {
+        public async Task<JoinResult> JoinAsync(SiteHello hello, CancellationToken cancellationToken)
+        {
+            await gate.WaitAsync(cancellationToken);
+            return await inner.JoinAsync(hello, cancellationToken);
+        }
+
+        public Task<SiteTask> NextTaskAsync(TimeSpan wait, CancellationToken cancellationToken) => inner.NextTaskAsync(wait, cancellationToken);
+
+        public Task<SubmitResult> SubmitUpdateAsync(SubmittedUpdate update, CancellationToken cancellationToken) => inner.SubmitUpdateAsync(update, cancellationToken);
+
+        public Task<SubmitResult> SubmitSecureAggregationAsync(SecureAggregationEnvelope message, CancellationToken cancellationToken) =>
+            inner.SubmitSecureAggregationAsync(message, cancellationToken);
     }
 }

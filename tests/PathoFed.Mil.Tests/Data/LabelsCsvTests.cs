@@ -63,6 +63,15 @@ public sealed class LabelsCsvTests
     }
 
     [Fact]
+    public void Parse_SingleClassAllowedForAFederatedSite_ReadsIt()
+    {
+        var labels = LabelsCsv.Parse("slide_id,patient_id,label\ns1,p1,MSI\ns2,p2,MSI\n", "site.csv", MilTask.Classify, allowSingleClass: true);
+
+        Assert.Equal(["MSI"], labels.ClassNames);
+        Assert.All(labels.Slides, s => Assert.Equal(0, s.Target.ClassIndex));
+    }
+
+    [Fact]
     public void Read_MissingFile_SaysItCannotBeRead()
     {
         using var temp = new TempFolder();

@@ -37,7 +37,9 @@ internal static class FedJoinCommand
                 address = CoordinatorClient.AddressOf(parse.GetValue(coordinator)!);
                 identity = CertificateFiles.ReadIdentityPfx(parse.GetValue(cert)!);
                 string labelsPath = parse.GetValue(labels)!;
-                dataset = await MilDatasetLoader.LoadAsync(parse.GetValue(features)!, labelsPath, TaskOf(labelsPath), cancellationToken: cancellationToken);
+                // A label-skewed site may hold one class only; the plan's class list decides the indices (SiteTrainer maps names onto it).
+                var siteLabels = LabelsCsv.Read(labelsPath, TaskOf(labelsPath), allowSingleClass: true);
+                dataset = await MilDatasetLoader.LoadAsync(parse.GetValue(features)!, siteLabels, cancellationToken: cancellationToken);
             }
             catch (Exception e) when (e is PathoFedException or ArgumentException or IOException or System.Security.Cryptography.CryptographicException)
             {

@@ -31,13 +31,15 @@ internal static class FedSimulateCommand
         var dpClip = new Option<double>("--dp-clip") { Description = "Differential privacy: L2 clip norm C of each update.", DefaultValueFactory = _ => defaults.DpClipNorm };
         var head = new Option<MilHeadKind>("--head") { Description = "abmil, chowder or meanpool.", DefaultValueFactory = _ => defaults.Head };
         var learningRate = new Option<float>("--lr") { Description = "AdamW learning rate (every arm).", DefaultValueFactory = _ => defaults.LearningRate };
+        var noBalance = new Option<bool>("--no-class-balance") { Description = "Plain cross-entropy at each site (default: each site weighs classes by inverse local frequency)." };
+        var freshOptimizer = new Option<bool>("--fresh-local-optimizer") { Description = "A fresh AdamW at each site every round (default: each site keeps its AdamW moments across rounds)." };
         var seed = new Option<int>("--seed") { Description = "Seed for the split, initialisation and shuffling.", DefaultValueFactory = _ => defaults.Seed };
         var output = new Option<string>("--out", "-o") { Description = "Folder for results.json, the coordinator's state and the sites' audit logs.", Required = true };
 
         var command = new Command("simulate", "Simulate a federation on one cohort: patients split into sites and a 25% test set; pooled vs local-only vs " +
             "federated test metrics side by side, with the bytes each site exchanged per round.");
         data.AddTo(command);
-        foreach (Option option in new Option[] { sites, partition, alpha, rounds, localEpochs, strategy, secure, dpNoise, dpClip, head, learningRate, seed, output })
+        foreach (Option option in new Option[] { sites, partition, alpha, rounds, localEpochs, strategy, secure, dpNoise, dpClip, head, learningRate, noBalance, freshOptimizer, seed, output })
         {
             command.Add(option);
         }
@@ -61,6 +63,8 @@ internal static class FedSimulateCommand
                     DpClipNorm = parse.GetValue(dpClip),
                     Head = parse.GetValue(head),
                     LearningRate = parse.GetValue(learningRate),
+                    BalanceLocalClasses = !parse.GetValue(noBalance),
+                    KeepLocalOptimizerState = !parse.GetValue(freshOptimizer),
                     Seed = parse.GetValue(seed),
                 }.Validate();
                 dataset = await data.LoadAsync(parse, cancellationToken);
