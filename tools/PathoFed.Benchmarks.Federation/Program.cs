@@ -1,6 +1,8 @@
 // Non-IID federated MIL diagnostics on the planted-witness cohort.
 //   diag  [--alpha A] [--seed S] [--rounds R] [--lr LR] [--local-epochs E] [--mu MU] : manual FedAvg loop, per-round global test AUC,
 //         site train losses, model norm, predicted-probability spread
+//   overhead [--sites N] [--bags B] [--patches P] [--rounds R] : round cost beyond local training for a 1024-input ABMIL,
+//         in process vs over gRPC with mutual TLS on loopback
 //   sim   [--alpha A] [--seed S] [--strategy NAME] ... : FederationSimulation.RunAsync (the real engine), one line of results
 using System.Globalization;
 using PathoFed.Federation.Plans;
@@ -25,6 +27,13 @@ float mu = float.Parse(Arg("--mu", "0"), CultureInfo.InvariantCulture);
 string strategy = Arg("--strategy", "fedavg");
 string? strategyJson = Arg("--strategy-options", "") is { Length: > 0 } s ? s : null;
 var partition = Arg("--partition", "dirichlet") == "iid" ? PartitionKind.Iid : PartitionKind.Dirichlet;
+
+if (mode == "overhead")
+{
+    await RoundOverhead.RunAsync(int.Parse(Arg("--sites", "3"), CultureInfo.InvariantCulture), int.Parse(Arg("--bags", "16"), CultureInfo.InvariantCulture),
+        int.Parse(Arg("--patches", "1000"), CultureInfo.InvariantCulture), int.Parse(Arg("--rounds", "4"), CultureInfo.InvariantCulture));
+    return;
+}
 
 var origin = new FeatureOrigin("planted", "planted-sha", 32);
 var examples = MilTestData.Examples(MilTestData.WitnessClassification(240, 32, witnessFraction: 0.08, seed: dataSeed, shift: 1.0f));

@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using PathoFed.Federation.Coordination;
+using PathoFed.Federation.Hosting;
+using PathoFed.Federation.Plans;
+using PathoFed.Federation.Security;
+using PathoFed.Federation.Sites;
+using PathoFed.Federation.Strategies;
+using PathoFed.Federation.Transport;
+using PathoFed.Mil.Data;
+using PathoFed.Mil.Heads;
+using PathoFed.Mil.Tests;
+using PathoFed.Mil.Training;
+
+/// <summary>
+/// What a federated round costs beyond the sites' training, for a 1024-input ABMIL head: the same rounds run once with
+/// sites calling the coordinator in process and once over gRPC with mutual TLS on loopback, against the sites' local
+/// training alone. Prints per-round wall times and bytes.
+/// </summary>
+internal static class RoundOverhead
+{
+    public static async Task RunAsync(int sites, int bagsPerSite, int patchesPerBag, int rounds)
+    {
+        const int dim = 1024;
+        MilDataset[] data = Enumerable.Range(0, sites).Select(s => Cohort(s, bagsPerSite, patchesPerBag, dim)).ToArray();
+        var plan = new FederationPlan
+        {
+            Name = "overhead", Classes = ["MSS", "MSI"], ExtractorId = "planted", ExtractorSha256 = "planted-sha", EmbeddingDim = dim,
+            EncoderDim = 256, AttentionDim = 128, Rounds = rounds, LocalEpochs = 1, MinSites = sites, RoundDeadlineSeconds = 600, MaxUpdateNorm = 1e6,
+        }.Validate();
+        string[] names = Enumerable.Range(0, sites).Select(s => $"site-{(char)('a' + s)}").ToArray();
+        Console.WriteLine($"{sites} sites x {bagsPerSite} bags x {patchesPerBag} patches of {dim}-d; ABMIL 1024-256-128; {rounds} rounds, 1 local epoch; " +
+            $"{Environment.ProcessorCount} cores");
+
+        double local = LocalTrainingSeconds(data, plan);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"local training alone (sites one after another): {local:0.00} s per round"));
+        using var temp = new TempDirectory();
+        (double inProcess, _) = await RunRoundsAsync(plan, data, names, Path.Combine(temp.Path, "in-process"), transport: null);
+        Pki pki = Pki.Create(Path.Combine(temp.Path, "pki"), names);
+        (double grpc, RoundRecord last) = await RunRoundsAsync(plan, data, names, Path.Combine(temp.Path, "grpc"), pki);
+        SiteTraffic traffic = last.Traffic.Values.First();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"round wall time: in process {inProcess:0.00} s, over gRPC + mutual TLS {grpc:0.00} s; transport overhead {100 * (grpc - inProcess) / grpc:0.0}% of the round; " +
+            $"coordinator + serialisation + aggregation beyond local training: {100 * (grpc - local) / grpc:0.0}% (sites share {Environment.ProcessorCount} cores, so local training alone is a sequential bound); " +
+            $"bytes per site per round: {traffic}"));
+    }
+
+    private static MilDataset Cohort(int site, int bags, int patches, int dim)
+    {
+        var rng = new Random(100 + site);
+        var examples = new List<MilExample>();
+        for (int b = 0; b < bags; b++)
+        {
+            MilBag bag = MilTestData.RandomBag($"s{site}-b{b}", patches, dim, rng);
+            examples.Add(new MilExample(bag, MilTarget.Class(b % 2), $"s{site}-p{b}"));
+        }
+        return new MilDataset(MilTask.Classify, examples, ["MSS", "MSI"], new FeatureOrigin("planted", "planted-sha", dim), []);
+    }
+
+    /// <summary>One local epoch per site, as a round asks, with no coordinator at all.</summary>
+    private static double LocalTrainingSeconds(MilDataset[] data, FederationPlan plan)
+    {
+        var clock = Stopwatch.StartNew();
+        foreach (MilDataset site in data)
+        {
+            IMilHead head = MilHeads.Create(plan.HeadConfig(), plan.Seed);
+            MilTrainer.TrainEpochs(head, site.Examples, 1, new MilTrainingOptions { BatchSize = plan.BagsPerStep, LearningRate = plan.LearningRate });
+        }
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    /// <returns>Mean wall time of rounds 2.. (round 1 includes joining and warm-up) and the last round's record.</returns>
+    private static async Task<(double Seconds, RoundRecord Last)> RunRoundsAsync(FederationPlan plan, MilDataset[] data, string[] names, string state, Pki? transport)
+    {
+        using var engine = new CoordinatorEngine(plan, state, AllowList.FromNames(names), AggregationStrategyFactory.Create("fedavg"));
+        CoordinatorHost? host = transport is null ? null
+            : await CoordinatorHost.StartAsync(engine, new CoordinatorEndpoint(0, IPAddress.Loopback, transport.Coordinator, transport.SitePolicy(names)));
+        try
+        {
+            var clients = new List<IDisposable>();
+            Task[] workers = names.Select((name, i) =>
+            {
+                ISiteChannel channel = new InProcessSiteChannel(engine, name);
+                if (host is not null && transport is not null)
+                {
+                    var client = new CoordinatorClient(new Uri($"https://localhost:{host.Port}"), transport.Site(name), transport.CoordinatorPolicy());
+                    clients.Add(client);
+                    channel = new GrpcSiteChannel(client);
+                }
+                var worker = new SiteWorker(name, data[i], null);
+                clients.Add(worker);
+                return Task.Run(() => worker.RunAsync(channel, CancellationToken.None));
+            }).ToArray();
+            await Task.WhenAll(workers);
+            foreach (IDisposable client in clients) client.Dispose();
+        }
+        finally
+        {
+            if (host is not null) await host.DisposeAsync();
+        }
+        IReadOnlyList<RoundRecord> history = engine.History;
+        double seconds = (history[^1].ClosedAt - history[0].ClosedAt).TotalSeconds / (history.Count - 1);
+        return (seconds, history[^1]);
+    }
+
+    private sealed class TempDirectory : IDisposable
+    {
+        public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "pathofed-overhead-" + Guid.NewGuid().ToString("N"));
+
+        public void Dispose()
+        {
+            if (Directory.Exists(Path)) Directory.Delete(Path, recursive: true);
+        }
+    }
+
+    /// <summary>A throwaway federation CA with a coordinator and the sites, issued through the same API as 'fed ca'.</summary>
+    private sealed class Pki(string folder, System.Security.Cryptography.X509Certificates.X509Certificate2 ca)
+    {
+        public System.Security.Cryptography.X509Certificates.X509Certificate2 Coordinator { get; private init; } = null!;
+
+        public static Pki Create(string folder, string[] sites)
+        {
+            string caFolder = System.IO.Path.Combine(folder, "ca"), certs = System.IO.Path.Combine(folder, "certs");
+            FederationCa.Init(caFolder, "overhead CA", TimeSpan.FromDays(2));
+            IssuedCertificateFiles coordinator = FederationCa.Issue(caFolder, "fed-coordinator", certs, TimeSpan.FromDays(1), FederationRole.Coordinator);
+            foreach (string site in sites) FederationCa.Issue(caFolder, site, certs, TimeSpan.FromDays(1));
+            return new Pki(certs, FederationCa.ReadCertificate(caFolder)) { Coordinator = CertificateFiles.ReadIdentityPfx(coordinator.PfxPath) };
+        }
+
+        public System.Security.Cryptography.X509Certificates.X509Certificate2 Site(string name) => CertificateFiles.ReadIdentityPfx(System.IO.Path.Combine(folder, name + ".pfx"));
+
+        public PeerCertificatePolicy SitePolicy(string[] names) => PeerCertificatePolicy.ForSiteClients(ca, AllowList.FromNames(names));
+
+        public PeerCertificatePolicy CoordinatorPolicy() => PeerCertificatePolicy.ForCoordinatorServer(ca, "localhost");
+    }
+}
