@@ -68,17 +68,9 @@ public sealed class EmbeddingJob
         return SlideWork.Done(stats.Patches, string.Create(CultureInfo.InvariantCulture, $"{stats.PatchesPerSecond:0} patches/s"));
     }
 
-    /// <summary>Complete tiling of this very file: for these settings, or (without explicit settings) for any.</summary>
-    private SlideRecord? FinishedTiling(SlideSource source, string folder)
-    {
-        if (_tiler.CompletedRecord(source, folder) is { } exact) return exact;
-        if (!_reuseAnyTiling) return null;
-        return SlideRecord.TryRead(Path.Combine(folder, SlideRecord.FileName)) is { } earlier
-            && earlier.Fingerprint == earlier.Settings.FingerprintFor(source)
-            && File.Exists(Path.Combine(folder, PatchTable.FileName))
-                ? earlier
-                : null;
-    }
+    /// <summary>Complete tiling of this very file: for these settings, or (without explicit settings) for any, ours included.</summary>
+    private SlideRecord? FinishedTiling(SlideSource source, string folder) =>
+        _reuseAnyTiling ? SlideTiler.CompletedRecord(source, folder, settings: null) : _tiler.CompletedRecord(source, folder);
 
     private void CheckResolution(SlideRecord tiles, string folder)
     {

@@ -21,9 +21,15 @@ public sealed class SlideTiler
     }
 
     /// <summary>The record of complete outputs in <paramref name="slideFolder"/> made with these settings from this file, else null.</summary>
-    public SlideRecord? CompletedRecord(SlideSource source, string slideFolder) =>
+    public SlideRecord? CompletedRecord(SlideSource source, string slideFolder) => CompletedRecord(source, slideFolder, _settings);
+
+    /// <summary>
+    /// The record of complete outputs in <paramref name="slideFolder"/> made from this very file, with
+    /// <paramref name="settings"/>, or (when null) with whatever settings the record names; else null.
+    /// </summary>
+    public static SlideRecord? CompletedRecord(SlideSource source, string slideFolder, TilingSettings? settings) =>
         SlideRecord.TryRead(System.IO.Path.Combine(slideFolder, SlideRecord.FileName)) is { } record
-        && record.Fingerprint == _settings.FingerprintFor(source)
+        && record.Fingerprint == (settings ?? record.Settings).FingerprintFor(source)
         && File.Exists(System.IO.Path.Combine(slideFolder, PatchTable.FileName))
             ? record
             : null;
