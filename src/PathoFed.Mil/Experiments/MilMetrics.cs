@@ -10,44 +10,71 @@ public static class MilMetrics
 
     public static Dictionary<string, double> Compute(MilDataset dataset, IReadOnlyList<OutOfFoldPrediction> predictions)
     {
+        var scored = new Scored(predictions, dataset.Task);
         int[] all = Enumerable.Range(0, predictions.Count).ToArray();
+        int classes = dataset.ClassNames.Count;
         return dataset.Task == MilTask.Survival
-            ? new Dictionary<string, double> { [ConcordanceIndex] = CIndex(predictions, all) }
+            ? new Dictionary<string, double> { [ConcordanceIndex] = scored.CIndex(all) }
             : new Dictionary<string, double>
             {
-                [Auc] = AucOf(predictions, all, dataset.ClassNames.Count),
-                [BalancedAccuracy] = ClassificationMetrics.BalancedAccuracy(Truth(predictions, all), Predicted(predictions, all), dataset.ClassNames.Count),
-                [F1] = ClassificationMetrics.F1(Truth(predictions, all), Predicted(predictions, all), dataset.ClassNames.Count),
+                [Auc] = scored.Auc(all, classes),
+                [BalancedAccuracy] = scored.BalancedAccuracy(all, classes),
+                [F1] = scored.F1(all, classes),
             };
     }
 
     /// <summary>Percentile intervals of each metric over slides resampled with replacement.</summary>
     public static Dictionary<string, ConfidenceInterval> BootstrapIntervals(MilDataset dataset, IReadOnlyList<OutOfFoldPrediction> predictions, int resamples, int seed)
     {
+        var scored = new Scored(predictions, dataset.Task);
         int n = predictions.Count, classes = dataset.ClassNames.Count;
         if (dataset.Task == MilTask.Survival)
         {
-            return new() { [ConcordanceIndex] = Bootstrap.PercentileInterval(n, rows => CIndex(predictions, rows), seed, resamples) };
+            return new() { [ConcordanceIndex] = Bootstrap.PercentileInterval(n, scored.CIndex, seed, resamples) };
         }
         return new()
         {
-            [Auc] = Bootstrap.PercentileInterval(n, rows => AucOf(predictions, rows, classes), seed, resamples),
-            [BalancedAccuracy] = Bootstrap.PercentileInterval(n, rows => ClassificationMetrics.BalancedAccuracy(Truth(predictions, rows), Predicted(predictions, rows), classes), seed, resamples),
-            [F1] = Bootstrap.PercentileInterval(n, rows => ClassificationMetrics.F1(Truth(predictions, rows), Predicted(predictions, rows), classes), seed, resamples),
+            [Auc] = Bootstrap.PercentileInterval(n, rows => scored.Auc(rows, classes), seed, resamples),
+            [BalancedAccuracy] = Bootstrap.PercentileInterval(n, rows => scored.BalancedAccuracy(rows, classes), seed, resamples),
+            [F1] = Bootstrap.PercentileInterval(n, rows => scored.F1(rows, classes), seed, resamples),
         };
     }
 
-    private static double AucOf(IReadOnlyList<OutOfFoldPrediction> p, int[] rows, int classes) =>
-        ClassificationMetrics.RocAuc(Truth(p, rows), rows.Select(r => Array.ConvertAll(p[r].Prediction.Probabilities, v => (double)v)).ToArray(), classes);
+    /// <summary>The predictions as metric inputs, converted once; each metric then reads any subset of rows (a bootstrap resample).</summary>
+    private sealed class Scored
+    {
+        private readonly int[] _truth = [], _predicted = [];
+        private readonly double[][] _probabilities = [];
+        private readonly double[] _time = [], _risk = [];
+        private readonly bool[] _event = [];
 
-    private static int[] Truth(IReadOnlyList<OutOfFoldPrediction> p, int[] rows) => rows.Select(r => p[r].Example.Target.ClassIndex).ToArray();
+        public Scored(IReadOnlyList<OutOfFoldPrediction> predictions, MilTask task)
+        {
+            if (task == MilTask.Survival)
+            {
+                _time = predictions.Select(p => p.Example.Target.Time).ToArray();
+                _event = predictions.Select(p => p.Example.Target.Event).ToArray();
+                _risk = predictions.Select(p => (double)p.Prediction.Risk!.Value).ToArray();
+                return;
+            }
+            _truth = predictions.Select(p => p.Example.Target.ClassIndex).ToArray();
+            _probabilities = predictions.Select(p => Array.ConvertAll(p.Prediction.Probabilities, v => (double)v)).ToArray();
+            _predicted = ClassificationMetrics.ArgMax(_probabilities);
+        }
 
-    private static int[] Predicted(IReadOnlyList<OutOfFoldPrediction> p, int[] rows) =>
-        ClassificationMetrics.ArgMax(rows.Select(r => Array.ConvertAll(p[r].Prediction.Probabilities, v => (double)v)).ToArray());
+        public double Auc(int[] rows, int classes) => ClassificationMetrics.RocAuc(Pick(_truth, rows), Pick(_probabilities, rows), classes);
 
-    private static double CIndex(IReadOnlyList<OutOfFoldPrediction> p, int[] rows) =>
-        SurvivalMetrics.ConcordanceIndex(
-            rows.Select(r => p[r].Example.Target.Time).ToArray(),
-            rows.Select(r => p[r].Example.Target.Event).ToArray(),
-            rows.Select(r => (double)p[r].Prediction.Risk!.Value).ToArray());
+        public double BalancedAccuracy(int[] rows, int classes) => ClassificationMetrics.BalancedAccuracy(Pick(_truth, rows), Pick(_predicted, rows), classes);
+
+        public double F1(int[] rows, int classes) => ClassificationMetrics.F1(Pick(_truth, rows), Pick(_predicted, rows), classes);
+
+        public double CIndex(int[] rows) => SurvivalMetrics.ConcordanceIndex(Pick(_time, rows), Pick(_event, rows), Pick(_risk, rows));
+
+        private static T[] Pick<T>(T[] values, int[] rows)
+        {
+            var picked = new T[rows.Length];
+            for (int i = 0; i < rows.Length; i++) picked[i] = values[rows[i]];
+            return picked;
+        }
+    }
 }

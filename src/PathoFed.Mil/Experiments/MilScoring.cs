@@ -36,7 +36,7 @@ public static class MilScoring
         {
             cancellationToken.ThrowIfCancellationRequested();
             MilPrediction prediction = model.Predict(bag, bags.Features);
-            string? predicted = prediction.Risk is null ? classes[ArgMax(prediction.Probabilities)] : null;
+            string? predicted = prediction.Risk is null ? classes[System.Numerics.Tensors.TensorPrimitives.IndexOfMax(prediction.Probabilities)] : null;
             scores.Add(new SlideScore(bag.SlideId, prediction, predicted, null));
             if (patchScoresFolder is not null && bag.Patches is { } patches && bag.Geometry is { } geometry)
             {
@@ -74,11 +74,4 @@ public static class MilScoring
     }
 
     private static string Format(float value) => value.ToString("0.######", CultureInfo.InvariantCulture);
-
-    private static int ArgMax(float[] values)
-    {
-        int best = 0;
-        for (int i = 1; i < values.Length; i++) if (values[i] > values[best]) best = i;
-        return best;
-    }
 }
