@@ -30,19 +30,36 @@ public static class LabelsCsv
     /// plan's, and the plan, not this file, fixes the class list (<c>SiteTrainer</c> maps the names onto it).
     /// </param>
     /// <exception cref="MilException">The file is missing, empty or malformed; the message names the file, line and cause.</exception>
-    public static MilLabels Read(string path, MilTask task, bool allowSingleClass = false)
+    public static MilLabels Read(string path, MilTask task, bool allowSingleClass = false) => Parse(ReadText(path), path, task, allowSingleClass);
+
+    /// <summary>
+    /// Reads a labels file whose columns say the task: <c>time</c> and <c>event</c> for survival, else classification
+    /// (a site joining a federation learns the task from the plan only after it has loaded its data).
+    /// </summary>
+    /// <exception cref="MilException">The file is missing, empty or malformed.</exception>
+    public static MilLabels ReadInferringTask(string path, bool allowSingleClass = false)
     {
-        string text;
+        string text = ReadText(path);
+        string[] header = Csv.Parse(text).FirstOrDefault(row => row.Any(field => field.Trim().Length > 0)) ?? [];
+        var names = header.Select(ColumnName).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        MilTask task = names.Contains(TimeColumn) && names.Contains(EventColumn) ? MilTask.Survival : MilTask.Classify;
+        return Parse(text, path, task, allowSingleClass);
+    }
+
+    private static string ReadText(string path)
+    {
         try
         {
-            text = File.ReadAllText(path);
+            return File.ReadAllText(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new MilException($"Labels file '{path}' cannot be read: {e.Message}", e);
         }
-        return Parse(text, path, task, allowSingleClass);
     }
+
+    /// <summary>A header cell as a column name: spaces and a byte-order mark trimmed (compared ignoring case).</summary>
+    private static string ColumnName(string headerCell) => headerCell.Trim().TrimStart('\uFEFF');
 
     /// <summary>Parses CSV text; <paramref name="source"/> names it in messages.</summary>
     /// <exception cref="MilException">The text is empty or malformed.</exception>
@@ -108,7 +125,7 @@ public static class LabelsCsv
             var index = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
             for (int i = 0; i < header.Length; i++)
             {
-                string name = header[i].Trim().TrimStart('\uFEFF');
+                string name = ColumnName(header[i]);
                 if (name.Length > 0 && !index.TryAdd(name, i)) throw Error(source, $"line 1: column '{name}' appears twice");
             }
             int Find(string name) => index.TryGetValue(name, out int i) ? i : -1;

@@ -5,6 +5,17 @@ namespace PathoFed.Mil.Tests.Data;
 public sealed class LabelsCsvTests
 {
     [Fact]
+    public void ReadInferringTask_ColumnsSayTheTask()
+    {
+        using var temp = new TempFolder();
+        File.WriteAllText(temp.File("survival.csv"), "\uFEFFSlide_ID,patient_id,Time,EVENT\ns1,p1,3.5,1\ns2,p2,4,0\n");
+        File.WriteAllText(temp.File("classes.csv"), "slide_id,patient_id,label\ns1,p1,MSI\ns2,p2,MSS\n");
+
+        Assert.Equal(MilTask.Survival, LabelsCsv.ReadInferringTask(temp.File("survival.csv")).Task);
+        Assert.Equal(MilTask.Classify, LabelsCsv.ReadInferringTask(temp.File("classes.csv")).Task);
+    }
+
+    [Fact]
     public void Parse_StringLabels_ClassesSortedAndIndexed()
     {
         MilLabels labels = LabelsCsv.Parse("slide_id,patient_id,label,site\ns1,p1,MSS,A\ns2,p1,MSI,\ns3,p2,MSS,B\n", "labels.csv", MilTask.Classify);

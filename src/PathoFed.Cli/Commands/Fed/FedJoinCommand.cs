@@ -6,7 +6,6 @@ using PathoFed.Federation.Audit;
 using PathoFed.Federation.Security;
 using PathoFed.Federation.Sites;
 using PathoFed.Federation.Transport;
-using PathoFed.Mil;
 using PathoFed.Mil.Data;
 
 namespace PathoFed.Cli.Commands.Fed;
@@ -38,7 +37,7 @@ internal static class FedJoinCommand
                 identity = CertificateFiles.ReadIdentityPfx(parse.GetValue(cert)!);
                 string labelsPath = parse.GetValue(labels)!;
                 // A label-skewed site may hold one class only; the plan's class list decides the indices (SiteTrainer maps names onto it).
-                var siteLabels = LabelsCsv.Read(labelsPath, TaskOf(labelsPath), allowSingleClass: true);
+                var siteLabels = LabelsCsv.ReadInferringTask(labelsPath, allowSingleClass: true);
                 dataset = await MilDatasetLoader.LoadAsync(parse.GetValue(features)!, siteLabels, cancellationToken: cancellationToken);
             }
             catch (Exception e) when (e is PathoFedException or ArgumentException or IOException or System.Security.Cryptography.CryptographicException)
@@ -76,21 +75,5 @@ internal static class FedJoinCommand
             }
         });
         return command;
-    }
-
-    /// <summary>The labels' columns say the task: time and event for relapse, label for classification.</summary>
-    private static MilTask TaskOf(string labelsCsv)
-    {
-        string header;
-        try
-        {
-            header = File.ReadLines(labelsCsv).FirstOrDefault() ?? "";
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new MilException($"Labels file '{labelsCsv}' cannot be read: {e.Message}", e);
-        }
-        string[] columns = header.Split(',').Select(c => c.Trim().Trim('\uFEFF').ToLowerInvariant()).ToArray();
-        return columns.Contains("time") && columns.Contains("event") ? MilTask.Survival : MilTask.Classify;
     }
 }
