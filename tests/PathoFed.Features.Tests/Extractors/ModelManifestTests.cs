@@ -8,7 +8,7 @@ public sealed class ModelManifestTests
     [Fact]
     public void HandETextureManifest_DescribesTheEmbeddedModel()
     {
-        string path = Path.Combine(RepositoryRoot(), "models", HandETextureExtractor.Id + ".json");
+        string path = Path.Combine(ExtractorCatalogTests.RepositoryRoot(), "models", HandETextureExtractor.Id + ".json");
         using JsonDocument document = JsonDocument.Parse(File.ReadAllText(path));
         JsonElement manifest = document.RootElement;
         JsonElement input = manifest.GetProperty("input");
@@ -26,14 +26,5 @@ public sealed class ModelManifestTests
         Assert.Equal(HandETextureExtractor.TargetMpp, manifest.GetProperty("target_mpp").GetDouble());
         Assert.Equal(HandETextureExtractor.OutputName, output.GetProperty("name").GetString());
         Assert.Equal(HandETextureExtractor.EmbeddingDim, output.GetProperty("dim").GetInt32());
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "PathoFed.sln"))) return dir.FullName;
-        }
-        throw new DirectoryNotFoundException($"PathoFed.sln not found above {AppContext.BaseDirectory}");
     }
 }

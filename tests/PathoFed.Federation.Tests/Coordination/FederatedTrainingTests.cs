@@ -1,4 +1,5 @@
 using PathoFed.Federation.Coordination;
+using PathoFed.Federation.Plans;
 using PathoFed.Federation.SecureAggregation;
 using PathoFed.Federation.Simulation;
 using PathoFed.Federation.Sites;
@@ -19,18 +20,8 @@ public sealed class FederatedTrainingTests
 
         var (federated, history) = await FederationSimulation.RunFederationAsync(plan, [data], Path.Combine(temp.Path, "coordinator"), temp.Path, null, CancellationToken.None);
 
-        // The same patients the site trained on (it holds some out for federated evaluation), one epoch, one step.
-        var site = new SiteTrainer("site-1", data, plan);
-        var centralised = MilTrainer.Train(site.TrainingSet, null, new MilTrainingOptions
-        {
-            Head = plan.HeadConfig(),
-            Epochs = 1,
-            BatchSize = plan.BagsPerStep,
-            LearningRate = plan.LearningRate,
-            WeightDecay = plan.WeightDecay,
-            ClassWeights = SiteTrainer.BalancedClassWeights(site.TrainingSet, plan.Classes.Count),
-            Seed = plan.Seed,
-        }).Head.GetParameters();
+        // One epoch, one step.
+        var centralised = CentralisedTraining(data, plan, epochs: 1);
 
         Assert.Single(history);
         Assert.Equal(centralised.Count, federated.Count);
@@ -57,17 +48,7 @@ public sealed class FederatedTrainingTests
 
         var (federated, _) = await FederationSimulation.RunFederationAsync(plan, [data], Path.Combine(temp.Path, "coordinator"), temp.Path, null, CancellationToken.None);
 
-        var site = new SiteTrainer("site-1", data, plan);
-        var centralised = MilTrainer.Train(site.TrainingSet, null, new MilTrainingOptions
-        {
-            Head = plan.HeadConfig(),
-            Epochs = 3,
-            BatchSize = plan.BagsPerStep,
-            LearningRate = plan.LearningRate,
-            WeightDecay = plan.WeightDecay,
-            ClassWeights = SiteTrainer.BalancedClassWeights(site.TrainingSet, plan.Classes.Count),
-            Seed = plan.Seed,
-        }).Head.GetParameters();
+        var centralised = CentralisedTraining(data, plan, epochs: 3);
 
         // Full batches: later rounds' shuffles change only the order gradients are summed in (float rounding, ~1e-7).
         var largest = centralised.Zip(federated).Max(p => p.First.Values.Zip(p.Second.Values).Max(v => Math.Abs(v.First - v.Second)));
@@ -172,5 +153,21 @@ public sealed class FederatedTrainingTests
 
         public Task<SubmitResult> SubmitSecureAggregationAsync(SecureAggregationEnvelope message, CancellationToken cancellationToken) =>
             inner.SubmitSecureAggregationAsync(message, cancellationToken);
+    }
+
+    /// <summary>Training on the very patients the site trains on (it holds some out for federated evaluation), as one process would.</summary>
+    private static IReadOnlyList<NamedTensor> CentralisedTraining(MilDataset data, FederationPlan plan, int epochs)
+    {
+        var site = new SiteTrainer("site-1", data, plan);
+        return MilTrainer.Train(site.TrainingSet, null, new MilTrainingOptions
+        {
+            Head = plan.HeadConfig(),
+            Epochs = epochs,
+            BatchSize = plan.BagsPerStep,
+            LearningRate = plan.LearningRate,
+            WeightDecay = plan.WeightDecay,
+            ClassWeights = SiteTrainer.BalancedClassWeights(site.TrainingSet, plan.Classes.Count),
+            Seed = plan.Seed,
+        }).Head.GetParameters();
     }
 }
