@@ -21,6 +21,9 @@ public sealed class EmbeddingJob
     /// <summary>How far a patch's field of view may stray from the one the model was trained on (its µm/px times its cut size).</summary>
     public const double FieldOfViewTolerance = 0.25;
 
+    /// <summary>The part of a slide's progress bar that tiling on the fly takes; embedding fills the rest.</summary>
+    private const double TilingShare = 0.1;
+
     private readonly IFeatureExtractor _extractor;
     private readonly EmbeddingPipeline _pipeline;
     private readonly SlideTiler _tiler;
@@ -50,7 +53,7 @@ public sealed class EmbeddingJob
     private async Task<SlideWork> EmbedOneAsync(SlideSource source, string folder, ISlideStageProgress progress, CancellationToken cancellationToken)
     {
         SlideRecord tiles = FinishedTiling(source, folder)
-            ?? await _tiler.TileAsync(source, folder, new ScaledProgress(progress, 0, 0.1), cancellationToken);
+            ?? await _tiler.TileAsync(source, folder, new SlideStepProgress(progress, 0, TilingShare), cancellationToken);
         CheckResolution(tiles, folder);
 
         string featuresPath = Path.Combine(folder, FeatureTable.FileName);
@@ -105,15 +108,10 @@ public sealed class EmbeddingJob
         foreach (string temp in Directory.EnumerateFiles(folder, ".tmp-*-" + FeatureTable.FileName)) File.Delete(temp);
     }
 
-    private sealed class ScaledProgress(ISlideStageProgress stage, double from, double to) : IProgress<double>
-    {
-        public void Report(double value) => stage.Report(from + (to - from) * value);
-    }
-
     private sealed class RowsProgress(ISlideStageProgress stage, int total, System.Diagnostics.Stopwatch clock) : IProgress<int>
     {
         public void Report(int value) => stage.Report(
-            0.1 + 0.9 * value / Math.Max(1, total),
+            TilingShare + (1 - TilingShare) * value / Math.Max(1, total),
             string.Create(CultureInfo.InvariantCulture, $"{value / Math.Max(clock.Elapsed.TotalSeconds, 1e-3):0} patches/s"));
     }
 }

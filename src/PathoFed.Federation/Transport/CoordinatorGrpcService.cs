@@ -17,8 +17,9 @@ internal sealed class CoordinatorGrpcService(ICoordinatorEngine engine, PeerCert
 
     public override Task<JoinReply> Join(JoinRequest request, ServerCallContext context) => Guard(() =>
     {
-        JoinResult joined = engine.Join(Site(context), new SiteHello(request.PathofedVersion, request.ExtractorId, request.ExtractorSha256, request.EmbeddingDim));
-        return Task.FromResult(new JoinReply { Federation = joined.Federation, PlanJson = joined.PlanJson, Site = Site(context) });
+        string site = Site(context);
+        JoinResult joined = engine.Join(site, new SiteHello(request.PathofedVersion, request.ExtractorId, request.ExtractorSha256, request.EmbeddingDim));
+        return Task.FromResult(new JoinReply { Federation = joined.Federation, PlanJson = joined.PlanJson, Site = site });
     });
 
     public override Task<TaskReply> NextTask(TaskRequest request, ServerCallContext context) => Guard(async () =>

@@ -51,6 +51,15 @@ public interface ISlideStageProgress
 }
 
 /// <summary>
+/// A step's own 0-1 progress shown as the span <paramref name="from"/>-<paramref name="to"/> of its slide's progress
+/// (tiling is all of a tile job, the first tenth of an embedding job), reported at once on the caller's thread.
+/// </summary>
+public sealed class SlideStepProgress(ISlideStageProgress stage, double from = 0, double to = 1) : IProgress<double>
+{
+    public void Report(double value) => stage.Report(from + (to - from) * value);
+}
+
+/// <summary>
 /// Runs one stage (tiling, embedding...) over many slides with a pool of workers, each slide in its own output
 /// sub-folder. A slide that fails is recorded in <c>errors.csv</c> and the others carry on; the stage itself decides
 /// when a slide is already complete, so a killed job resumes where it stopped.

@@ -17,12 +17,7 @@ public sealed class TilingJob(TilingSettings settings, string outputFolder, int 
     private async Task<SlideWork> TileOneAsync(SlideSource source, string folder, ISlideStageProgress progress, CancellationToken cancellationToken)
     {
         if (_tiler.CompletedRecord(source, folder) is { } done) return SlideWork.Skipped(done.Patches);
-        SlideRecord record = await _tiler.TileAsync(source, folder, new InlineProgress(progress), cancellationToken);
+        SlideRecord record = await _tiler.TileAsync(source, folder, new SlideStepProgress(progress), cancellationToken);
         return SlideWork.Done(record.Patches);
-    }
-
-    private sealed class InlineProgress(ISlideStageProgress stage) : IProgress<double>
-    {
-        public void Report(double value) => stage.Report(value);
     }
 }
