@@ -15,6 +15,7 @@ public static class PathofedCli
         root.Add(ScoreCommand.Create(console));
         root.Add(HeatmapCommand.Create(console));
         root.Add(ViewCommand.Create(console));
+        root.Add(RunCommand.Create(console));
         root.Add(Commands.Fed.FedCommand.Create(console));
         root.Add(DemoCommand.Create(console));
         return root;

@@ -54,21 +54,27 @@ internal static class EmbedCommand
     public static async Task<int> RunAsync(CliConsole console, ExtractorManifest manifest, ExtractorRuntimeOptions runtimeOptions, EmbeddingPipelineOptions pipelineOptions,
         TilingSettings? tilingSettings, IReadOnlyList<SlideSource> sources, string outputFolder, CancellationToken cancellationToken)
     {
-        IFeatureExtractor model;
-        try
-        {
-            model = OnnxFeatureExtractor.Open(manifest, runtimeOptions, new ConsoleLogger(console));
-        }
-        catch (ModelLoadException e)
-        {
-            await console.Error.WriteLineAsync($"error: {e.Message}");
-            return ExitCodes.Usage;
-        }
+        IFeatureExtractor? model = await OpenAsync(console, manifest, runtimeOptions);
+        if (model is null) return ExitCodes.Usage;
         using (model)
         {
             var job = new EmbeddingJob(model, outputFolder, tilingSettings, pipelineOptions);
             return await SlideBatchRun.RunAsync(console, $"Embedding ({manifest.Id})", "embedded", sources, outputFolder,
                 (progress, token) => job.RunAsync(sources, progress, token), cancellationToken);
+        }
+    }
+
+    /// <summary>Opens and checks an extractor, logging the device it runs on; null (the error printed) when it cannot be used.</summary>
+    public static async Task<IFeatureExtractor?> OpenAsync(CliConsole console, ExtractorManifest manifest, ExtractorRuntimeOptions runtimeOptions)
+    {
+        try
+        {
+            return OnnxFeatureExtractor.Open(manifest, runtimeOptions, new ConsoleLogger(console));
+        }
+        catch (ModelLoadException e)
+        {
+            await console.Error.WriteLineAsync($"error: {e.Message}");
+            return null;
         }
     }
 }

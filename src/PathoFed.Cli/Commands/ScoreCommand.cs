@@ -7,14 +7,12 @@ namespace PathoFed.Cli.Commands;
 /// <summary><c>pathofed score</c>: per-slide predictions of a trained head, and per-patch evidence for heatmaps.</summary>
 internal static class ScoreCommand
 {
-    public const string PatchScoresFolderName = "patch-scores";
-
     public static Command Create(CliConsole console)
     {
         var model = new Option<string>("--model", "-m") { Description = "Model folder from 'pathofed train'.", Required = true };
         var features = new Option<string>("--features") { Description = "Folder of <slide>/features.parquet, from the extractor the model was trained on.", Required = true };
         var output = new Option<string>("--out", "-o") { Description = "scores.csv to write (one line per slide; skipped slides with the reason).", Required = true };
-        var patchScores = new Option<string?>("--patch-scores") { Description = $"Folder for <slide>.parquet per-patch attention or tile scores (default: '{PatchScoresFolderName}' beside --out)." };
+        var patchScores = new Option<string?>("--patch-scores") { Description = $"Folder for <slide>.parquet per-patch attention or tile scores (default: '{MilScoring.PatchScoresFolderName}' beside --out)." };
 
         var command = new Command("score", "Score slides with a trained MIL head: probability per class or relapse risk per slide, plus per-patch scores for heatmaps.");
         foreach (Option option in new Option[] { model, features, output, patchScores }) command.Add(option);
@@ -22,7 +20,7 @@ internal static class ScoreCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             string scoresCsv = parse.GetValue(output)!;
-            string patchFolder = parse.GetValue(patchScores) ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(scoresCsv))!, PatchScoresFolderName);
+            string patchFolder = parse.GetValue(patchScores) ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(scoresCsv))!, MilScoring.PatchScoresFolderName);
             ScoringResult result;
             try
             {

@@ -79,9 +79,10 @@ internal static class SharedOptions
     }
 
     /// <summary>The feature-extractor options of <c>embed</c> (and of every verb that embeds).</summary>
-    public sealed class Extractor
+    /// <param name="modelOption">The extractor option's name: <c>--model</c> for <c>embed</c>, <c>--extractor</c> where --model names a MIL head.</param>
+    public sealed class Extractor(string modelOption = "--model", params string[] modelAliases)
     {
-        public Option<string> Model { get; } = new("--model", "-m")
+        public Option<string> Model { get; } = new(modelOption, modelAliases is [] && modelOption == "--model" ? ["-m"] : modelAliases)
         {
             Description = "Extractor id (a manifest in models/ or $PATHOFED_MODELS), a manifest .json, or an .onnx with a manifest beside it.",
             DefaultValueFactory = _ => ExtractorCatalog.DefaultId,
@@ -98,7 +99,8 @@ internal static class SharedOptions
 
         /// <exception cref="ArgumentException">Out-of-range values.</exception>
         /// <exception cref="ModelLoadException">The extractor cannot be found or its manifest is invalid.</exception>
-        public (ExtractorManifest Manifest, ExtractorRuntimeOptions Runtime, EmbeddingPipelineOptions Pipeline) Bind(ParseResult parse)
+        /// <param name="defaultModel">The extractor when the option is not given (e.g. the one a MIL head was trained on); null uses the option's default.</param>
+        public (ExtractorManifest Manifest, ExtractorRuntimeOptions Runtime, EmbeddingPipelineOptions Pipeline) Bind(ParseResult parse, string? defaultModel = null)
         {
             int? threads = parse.GetValue(Threads);
             if (threads is < 1) throw new ArgumentException($"--threads must be at least 1, not {threads}.");
@@ -107,7 +109,8 @@ internal static class SharedOptions
             if (readers < 1) throw new ArgumentException($"--readers must be at least 1, not {readers}.");
             var runtime = new ExtractorRuntimeOptions { Device = ExecutionDevice.Parse(parse.GetValue(Device)!), IntraOpThreads = threads };
             var pipeline = new EmbeddingPipelineOptions { BatchSize = batch, ReaderThreads = readers }.Validate();
-            return (ExtractorCatalog.Find(parse.GetValue(Model)!), runtime, pipeline);
+            string model = parse.GetResult(Model) is { Implicit: false } || defaultModel is null ? parse.GetValue(Model)! : defaultModel;
+            return (ExtractorCatalog.Find(model), runtime, pipeline);
         }
     }
 

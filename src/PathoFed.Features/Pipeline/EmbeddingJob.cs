@@ -52,10 +52,27 @@ public sealed class EmbeddingJob
 
     private async Task<SlideWork> EmbedOneAsync(SlideSource source, string folder, ISlideStageProgress progress, CancellationToken cancellationToken)
     {
+        SlideRecord tiles = await TileAsync(source, folder, progress, cancellationToken);
+        return await EmbedTiledAsync(source, folder, tiles, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// The first step of a slide: its complete earlier tiling, or a new one (the first tenth of its progress), checked
+    /// against the extractor's field of view. Separate from <see cref="EmbedTiledAsync"/> so that a pipeline can tile the
+    /// next slide while the model embeds this one.
+    /// </summary>
+    /// <exception cref="PatchGridMismatchException">An earlier tiling's patches do not match the extractor's field of view.</exception>
+    public async Task<SlideRecord> TileAsync(SlideSource source, string folder, ISlideStageProgress progress, CancellationToken cancellationToken)
+    {
         SlideRecord tiles = FinishedTiling(source, folder)
             ?? await _tiler.TileAsync(source, folder, new SlideStepProgress(progress, 0, TilingShare), cancellationToken);
         CheckResolution(tiles, folder);
+        return tiles;
+    }
 
+    /// <summary>The second step: embeds the patches of <paramref name="tiles"/>, or skips a slide whose features table is already complete.</summary>
+    public async Task<SlideWork> EmbedTiledAsync(SlideSource source, string folder, SlideRecord tiles, ISlideStageProgress progress, CancellationToken cancellationToken)
+    {
         string featuresPath = Path.Combine(folder, FeatureTable.FileName);
         if (await IsCompleteAsync(featuresPath, tiles, cancellationToken)) return SlideWork.Skipped(tiles.Patches);
         RemoveLeftovers(folder);

@@ -1,3 +1,4 @@
+using PathoFed.Mil.Experiments;
 using PathoFed.Slides.Tiling;
 
 namespace PathoFed.Heatmaps.Viewer;
@@ -12,8 +13,6 @@ internal sealed record ViewerSlide(string SlideId, string Path, SlideScoreRow? S
 /// </summary>
 internal sealed class SlideCatalog
 {
-    public const string PatchScoresFolderName = "patch-scores";
-
     private readonly Dictionary<string, ViewerSlide> _byId;
     private readonly string _patchScoresFolder;
 
@@ -22,7 +21,7 @@ internal sealed class SlideCatalog
         Slides = slides;
         RankColumn = rankColumn;
         _byId = slides.ToDictionary(s => s.SlideId, StringComparer.Ordinal);
-        _patchScoresFolder = Path.GetFullPath(Path.Combine(resultsFolder, PatchScoresFolderName));
+        _patchScoresFolder = Path.GetFullPath(Path.Combine(resultsFolder, MilScoring.PatchScoresFolderName));
     }
 
     /// <summary>Every slide, highest rank value first, slides without scores last, ties by id.</summary>

@@ -1,3 +1,4 @@
+using PathoFed.Mil.Experiments;
 using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -159,7 +160,7 @@ internal static class ViewerEndpoints
         NotFound($"No slide '{requested}' in the viewer's slides folder.");
 
     private static IResult NoPatchScores(ViewerSlide slide) =>
-        NotFound($"No patch scores for slide '{slide.SlideId}' ({SlideCatalog.PatchScoresFolderName}/{slide.SlideId}.parquet in the results folder); write them with 'pathofed score --patch-scores'.");
+        NotFound($"No patch scores for slide '{slide.SlideId}' ({MilScoring.PatchScoresFolderName}/{slide.SlideId}.parquet in the results folder); write them with 'pathofed score --patch-scores'.");
 
     private static IResult NoSuchTile(int level, long column, long row) =>
         NotFound($"No tile {column}_{row} at level {level}.");

@@ -4,8 +4,16 @@ using PathoFed.Mil.Training;
 
 namespace PathoFed.Mil.Experiments;
 
-/// <summary>One slide's line in scores.csv: a prediction, or the reason the slide was skipped.</summary>
-public sealed record SlideScore(string SlideId, MilPrediction? Prediction, string? PredictedClass, string? SkipReason);
+/// <summary>
+/// One slide's line in scores.csv: a prediction, or the reason the slide was skipped (no usable features) or, in a
+/// batch run, <see cref="Failed"/> (an earlier stage failed on it).
+/// </summary>
+public sealed record SlideScore(string SlideId, MilPrediction? Prediction, string? PredictedClass, string? SkipReason)
+{
+    public bool Failed { get; init; }
+
+    public string Status => Prediction is not null ? "ok" : Failed ? "failed" : "skipped";
+}
 
 public sealed record ScoringResult(IReadOnlyList<SlideScore> Slides)
 {
@@ -20,6 +28,9 @@ public sealed record ScoringResult(IReadOnlyList<SlideScore> Slides)
 /// </summary>
 public static class MilScoring
 {
+    /// <summary>The folder of per-slide patch-score tables beside scores.csv, where the viewer looks for them.</summary>
+    public const string PatchScoresFolderName = "patch-scores";
+
     /// <param name="patchScoresFolder">Where <c>&lt;slide&gt;.parquet</c> patch scores go; null writes none.</param>
     /// <exception cref="MilException">No usable slide, or features from another extractor than the model's.</exception>
     public static async Task<ScoringResult> ScoreAsync(TrainedHead model, string featuresFolder, string scoresCsv, string? patchScoresFolder,
@@ -35,14 +46,8 @@ public static class MilScoring
         foreach (MilBag bag in bags.Bags)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            MilPrediction prediction = model.Predict(bag, bags.Features);
-            string? predicted = prediction.Risk is null ? classes[System.Numerics.Tensors.TensorPrimitives.IndexOfMax(prediction.Probabilities)] : null;
-            scores.Add(new SlideScore(bag.SlideId, prediction, predicted, null));
-            if (patchScoresFolder is not null && bag.Patches is { } patches && bag.Geometry is { } geometry)
-            {
-                await PatchScoreTable.WriteAsync(Path.Combine(patchScoresFolder, bag.SlideId + ".parquet"),
-                    new PatchScoreTable.Content(bag.SlideId, model.Name, kind, geometry, patches, prediction.InstanceScores), cancellationToken);
-            }
+            string? patchScores = patchScoresFolder is null ? null : Path.Combine(patchScoresFolder, bag.SlideId + ".parquet");
+            scores.Add(await ScoreBagAsync(model, bag, bags.Features, patchScores, cancellationToken));
         }
         scores.AddRange(bags.Skipped.Select(s => new SlideScore(s.SlideId, null, null, s.Reason)));
         scores.Sort((a, b) => string.CompareOrdinal(a.SlideId, b.SlideId));
@@ -50,11 +55,27 @@ public static class MilScoring
         return new ScoringResult(scores);
     }
 
+    /// <summary>Scores one bag, and writes its patch-score table to <paramref name="patchScoresPath"/> when given and the bag has patch coordinates.</summary>
+    /// <exception cref="MilException">The bag comes from another extractor than the model's.</exception>
+    public static async Task<SlideScore> ScoreBagAsync(TrainedHead model, MilBag bag, FeatureOrigin features, string? patchScoresPath, CancellationToken cancellationToken = default)
+    {
+        MilPrediction prediction = model.Predict(bag, features);
+        IReadOnlyList<string> classes = model.Model.Config.ClassNames;
+        string? predicted = prediction.Risk is null ? classes[System.Numerics.Tensors.TensorPrimitives.IndexOfMax(prediction.Probabilities)] : null;
+        if (patchScoresPath is not null && bag.Patches is { } patches && bag.Geometry is { } geometry)
+        {
+            string kind = PatchScoreTable.ScoreKindFor(model.Head.Config.Kind);
+            await PatchScoreTable.WriteAsync(patchScoresPath,
+                new PatchScoreTable.Content(bag.SlideId, model.Name, kind, geometry, patches, prediction.InstanceScores), cancellationToken);
+        }
+        return new SlideScore(bag.SlideId, prediction, predicted, null);
+    }
+
     /// <summary>
-    /// Columns: slide_id, model, status (ok or skipped), prediction (class name, or risk), then p_&lt;class&gt; per class or
-    /// risk, and the skip reason.
+    /// Writes scores.csv atomically. Columns: slide_id, model, status (ok, skipped or failed), prediction (class name, or
+    /// risk), then p_&lt;class&gt; per class or risk, and the reason a slide has no score.
     /// </summary>
-    private static void WriteCsv(string path, TrainedHead model, IReadOnlyList<SlideScore> scores)
+    public static void WriteCsv(string path, TrainedHead model, IReadOnlyList<SlideScore> scores)
     {
         IReadOnlyList<string> classes = model.Model.Config.ClassNames;
         bool survival = model.Model.Config.Task == MilTask.Survival;
@@ -66,7 +87,7 @@ public static class MilScoring
                 : survival ? [Format(p.Risk!.Value)]
                 : p.Probabilities.Select(Format).ToArray();
             string prediction = score.Prediction is null ? "" : score.PredictedClass ?? Format(score.Prediction.Risk!.Value);
-            lines.Add(Csv.FormatRow([score.SlideId, model.Name, score.Prediction is null ? "skipped" : "ok", prediction, .. values.Select(v => v ?? ""), score.SkipReason ?? ""]));
+            lines.Add(Csv.FormatRow([score.SlideId, model.Name, score.Status, prediction, .. values.Select(v => v ?? ""), score.SkipReason ?? ""]));
         }
         string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
         if (folder is not null) Directory.CreateDirectory(folder);

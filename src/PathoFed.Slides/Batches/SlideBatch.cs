@@ -50,6 +50,12 @@ public interface ISlideStageProgress
     void Report(double fraction, string? detail = null);
 }
 
+/// <summary>A slide's stage progress reported as <see cref="SlideProgress.Advanced"/> events of its batch.</summary>
+public sealed class SlideStageProgress(SlideSource source, IProgress<SlideProgress>? progress) : ISlideStageProgress
+{
+    public void Report(double fraction, string? detail = null) => progress?.Report(new SlideProgress.Advanced(source, fraction, detail));
+}
+
 /// <summary>
 /// A step's own 0-1 progress shown as the span <paramref name="from"/>-<paramref name="to"/> of its slide's progress
 /// (tiling is all of a tile job, the first tenth of an embedding job), reported at once on the caller's thread.
@@ -90,7 +96,7 @@ public sealed class SlideBatch(string outputFolder, int workers)
                 progress?.Report(new SlideProgress.Finished(outcomes[i]));
             });
 
-        WriteErrors(outcomes);
+        WriteBatchErrors(outcomes);
         return new SlideBatchResult(outcomes);
     }
 
@@ -105,7 +111,7 @@ public sealed class SlideBatch(string outputFolder, int workers)
         progress?.Report(new SlideProgress.Started(source));
         try
         {
-            var stageProgress = new StageProgress(source, progress);
+            var stageProgress = new SlideStageProgress(source, progress);
             SlideWork work = await Task.Run(() => stage(source, folder, stageProgress, cancellationToken), cancellationToken);
             return new SlideOutcome(source, work.Kind, work.Patches, null, started.Elapsed, work.Detail);
         }
@@ -113,25 +119,22 @@ public sealed class SlideBatch(string outputFolder, int workers)
         {
             throw;
         }
-        catch (Exception e) when (e is PathoFedException or IOException or UnauthorizedAccessException or OpenCVException or ArgumentException or InvalidDataException)
+        catch (Exception e) when (IsSlideFailure(e))
         {
             RemoveIfEmpty(folder);
-            return new SlideOutcome(source, SlideOutcomeKind.Failed, 0, OneLine(e, source), started.Elapsed);
+            return new SlideOutcome(source, SlideOutcomeKind.Failed, 0, Describe(e, source), started.Elapsed);
         }
     }
 
-    private sealed class StageProgress(SlideSource source, IProgress<SlideProgress>? progress) : ISlideStageProgress
-    {
-        public void Report(double fraction, string? detail = null) => progress?.Report(new SlideProgress.Advanced(source, fraction, detail));
-    }
+    /// <summary>
+    /// Failures that belong to one slide (our own exceptions, I/O, OpenCV, bad data): recorded, and the batch carries on.
+    /// Anything else is a bug or a cancellation and stops the batch.
+    /// </summary>
+    public static bool IsSlideFailure(Exception e) =>
+        e is PathoFedException or IOException or UnauthorizedAccessException or OpenCVException or ArgumentException or InvalidDataException;
 
-    private static void RemoveIfEmpty(string folder)
-    {
-        if (Directory.Exists(folder) && !Directory.EnumerateFileSystemEntries(folder).Any()) Directory.Delete(folder);
-    }
-
-    /// <summary>Our own exceptions already name the file; others get the path and the exception type added.</summary>
-    private static string OneLine(Exception e, SlideSource source)
+    /// <summary>One line for errors.csv: our own exceptions already name the file; others get the path and the exception type added.</summary>
+    public static string Describe(Exception e, SlideSource source)
     {
         string message = e.Message.ReplaceLineEndings(" ");
         return e is PathoFedException || message.Contains(source.Path, StringComparison.Ordinal)
@@ -139,11 +142,20 @@ public sealed class SlideBatch(string outputFolder, int workers)
             : $"'{source.Path}': {message} ({e.GetType().Name})";
     }
 
-    private void WriteErrors(IEnumerable<SlideOutcome> outcomes)
+    /// <summary>Writes <c>errors.csv</c> (slide_id, path, error) atomically; a header alone when nothing failed.</summary>
+    public static void WriteErrors(string path, IEnumerable<(SlideSource Source, string Error)> failures)
     {
         var lines = new List<string> { "slide_id,path,error" };
-        lines.AddRange(outcomes.Where(o => o.Kind == SlideOutcomeKind.Failed)
-            .Select(o => Csv.FormatRow([o.Source.SlideId, o.Source.Path, o.Error ?? ""])));
-        AtomicFile.WriteAllText(Path.Combine(outputFolder, ErrorsFileName), string.Join('\n', lines) + "\n");
+        lines.AddRange(failures.Select(f => Csv.FormatRow([f.Source.SlideId, f.Source.Path, f.Error])));
+        AtomicFile.WriteAllText(path, string.Join('\n', lines) + "\n");
     }
+
+    private static void RemoveIfEmpty(string folder)
+    {
+        if (Directory.Exists(folder) && !Directory.EnumerateFileSystemEntries(folder).Any()) Directory.Delete(folder);
+    }
+
+    private void WriteBatchErrors(IEnumerable<SlideOutcome> outcomes) =>
+        WriteErrors(Path.Combine(outputFolder, ErrorsFileName),
+            outcomes.Where(o => o.Kind == SlideOutcomeKind.Failed).Select(o => (o.Source, o.Error ?? "")));
 }
