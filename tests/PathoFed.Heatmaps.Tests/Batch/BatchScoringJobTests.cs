@@ -1,11 +1,7 @@
 using PathoFed.Features.Extractors;
 using PathoFed.Heatmaps.Batch;
 using PathoFed.Mil;
-using PathoFed.Mil.Data;
 using PathoFed.Mil.Experiments;
-using PathoFed.Mil.Heads;
-using PathoFed.Mil.Models;
-using PathoFed.Mil.Training;
 using PathoFed.Slides.Batches;
 using PathoFed.Slides.Tiling;
 
@@ -26,8 +22,6 @@ public sealed class DefaultExtractorFixture : IDisposable
 /// </summary>
 public sealed class BatchScoringJobTests(DefaultExtractorFixture fixture) : IClassFixture<DefaultExtractorFixture>
 {
-    private static readonly string[] Classes = ["normal", "tumour"];
-
     [Fact]
     public async Task Run_RealSlides_WritesEveryOutputAndScoresAsTheScoreVerbDoes()
     {
@@ -195,15 +189,8 @@ public sealed class BatchScoringJobTests(DefaultExtractorFixture fixture) : ICla
         return [.. SlideInputs.Resolve([temp.File("manifest.csv")])];
     }
 
-    /// <summary>An untrained (seeded) ABMIL head on the default extractor's features: the pipeline, not the model, is under test.</summary>
-    private string WriteModel(string folder, int seed, string? extractorSha256 = null)
-    {
-        var config = new MilHeadConfig { Kind = MilHeadKind.Abmil, Task = MilTask.Classify, InputDim = HandETextureExtractor.EmbeddingDim, EncoderDim = 16, AttentionDim = 8 };
-        IMilHead head = MilHeads.Create(config, seed);
-        var origin = new FeatureOrigin(HandETextureExtractor.Id, extractorSha256 ?? fixture.Extractor.Sha256, HandETextureExtractor.EmbeddingDim);
-        MilModelFolder.Write(folder, TrainedHead.ToModel(head, Classes, origin, new { seed }, summary: null));
-        return folder;
-    }
+    private string WriteModel(string folder, int seed, string? extractorSha256 = null) =>
+        UntrainedModels.WriteAbmil(folder, seed, extractorSha256 ?? fixture.Extractor.Sha256);
 
     private sealed class SynchronousProgress(Action<SlideProgress> report) : IProgress<SlideProgress>
     {
