@@ -40,6 +40,21 @@ internal sealed class SyntheticSceneRenderer
         new(Probability: 0.45, MinRadiusUm: 3.5, MaxRadiusUm: 5.0, MinElongation: 1.0, MaxElongation: 1.4, MinShade: 0.75, MaxShade: 1.0, AlongFibres: false),
     ];
 
+    // Tumour foci: a carcinoma-like sheet of crowded, enlarged, hyperchromatic and pleomorphic nuclei on a finer grid,
+    // which overlap as crowded nuclei do, in pale amphophilic cytoplasm with little collagen. A few stromal nuclei of the
+    // normal grid remain, and the border wanders around the analytic ellipse like an infiltrative front.
+    private const double TumourCellUm = 10;
+    private const double TumourDensity = 0.92;
+    private static readonly NucleusKind TumourNucleus =
+        new(Probability: 1, MinRadiusUm: 3.4, MaxRadiusUm: 5.8, MinElongation: 1.0, MaxElongation: 1.8, MinShade: 1.05, MaxShade: 1.3, AlongFibres: false);
+    private const double TumourJitter = 0.3;
+    private const double TumourReplacesNormal = 0.85;
+    private const double TumourEdgeUm = 20;
+    private const double TumourBorderWavelengthUm = 120;
+    private const double TumourBorderAmplitude = 0.12;
+    private const double TumourCytoplasmWeight = 0.75;
+    private const double TumourFibreRemaining = 0.2;
+
     // Collagen fibres: parallel waves this far apart, bent by two octaves of warp noise.
     private const double FibreWavelengthUm = 7;
     private const double FibreWarpWavelengthUm = 90;
@@ -59,6 +74,7 @@ internal sealed class SyntheticSceneRenderer
     private static readonly Rgb StromaLight = new(244, 188, 222);
     private static readonly Rgb StromaDeep = new(214, 130, 182);
     private static readonly Rgb MottleAmplitude = new(5, 14, 7);
+    private static readonly Rgb TumourCytoplasm = new(228, 176, 214);
     private static readonly Rgb[] PenColors = [new(30, 60, 200), new(30, 150, 60), new(20, 20, 20)];
 
     // The per-pixel loop reads these as constants.
@@ -68,10 +84,12 @@ internal sealed class SyntheticSceneRenderer
 
     // Independent noise channels.
     private const ulong ChannelDensity = 1, ChannelTint = 2, ChannelTintDetail = 3, ChannelMottle = 4, ChannelFineMottle = 5,
-        ChannelGlass = 6, ChannelNuclei = 7, ChannelPixels = 8, ChannelFibreWarp = 9, ChannelFibreDetailWarp = 10, ChannelFibreAngle = 11, ChannelFibreStrength = 12;
+        ChannelGlass = 6, ChannelNuclei = 7, ChannelPixels = 8, ChannelFibreWarp = 9, ChannelFibreDetailWarp = 10, ChannelFibreAngle = 11, ChannelFibreStrength = 12,
+        ChannelTumourNuclei = 13, ChannelTumourBorder = 14, ChannelTumourReplaces = 15;
 
     private readonly SyntheticEllipse[] _tissue;
     private readonly SyntheticEllipse[] _holes;
+    private readonly SyntheticEllipse[] _foci;
     private readonly PenSegment[] _penSegments;
     private readonly ulong _seed;
     private readonly double _mpp;
@@ -79,12 +97,16 @@ internal sealed class SyntheticSceneRenderer
     private readonly double _meanNucleusRadiusPx;
     private readonly double _nucleusAreaPerCellFraction;
     private readonly double _fibreCos, _fibreSin, _fibreWaveNumber;
+    private readonly double _tumourCellPx, _tumourEdgePx, _tumourCover;
+    private readonly NoiseField _tumourBorder;
+    private readonly Rgb _stromaLight, _stromaDeep, _tumourCytoplasm, _fibre, _nucleusAbsorbance;
     private readonly NoiseField _density, _tint, _tintDetail, _mottle, _fineMottle, _glassShade, _fibreWarp, _fibreDetailWarp, _fibreStrength;
 
     public SyntheticSceneRenderer(SyntheticSlideSpec spec)
     {
         _tissue = [.. spec.Tissue];
         _holes = [.. spec.Holes];
+        _foci = [.. spec.TumourFoci];
         _seed = SyntheticHash.Mix(0x5EED_0F_5A1DE5UL ^ (ulong)(uint)spec.Seed);
         _mpp = spec.Mpp;
         _cellPx = NucleusCellUm / _mpp;
@@ -113,6 +135,23 @@ internal sealed class SyntheticSceneRenderer
         _fibreWarp = new NoiseField(_seed, ChannelFibreWarp, FibreWarpWavelengthUm / _mpp);
         _fibreDetailWarp = new NoiseField(_seed, ChannelFibreDetailWarp, FibreDetailWarpWavelengthUm / _mpp);
         _fibreStrength = new NoiseField(_seed, ChannelFibreStrength, FibreStrengthWavelengthUm / _mpp);
+
+        _tumourCellPx = TumourCellUm / _mpp;
+        _tumourEdgePx = TumourEdgeUm / _mpp;
+        _tumourBorder = new NoiseField(_seed, ChannelTumourBorder, TumourBorderWavelengthUm / _mpp);
+        {
+            double a = TumourNucleus.MinRadiusUm, b = TumourNucleus.MaxRadiusUm;
+            // Tumour nuclei overlap, so their cover saturates: Poisson-like 1 - exp(-expected area per unit area).
+            _tumourCover = 1 - Math.Exp(-TumourDensity * Math.PI * (a * a + a * b + b * b) / 3 / (TumourCellUm * TumourCellUm));
+        }
+
+        // Stain intensity scales absorbance (distance from white); at 1 the colours are the constants themselves.
+        double eosin = spec.Stain.Eosin, haematoxylin = spec.Stain.Haematoxylin;
+        _stromaLight = Absorb(StromaLight, eosin);
+        _stromaDeep = Absorb(StromaDeep, eosin);
+        _tumourCytoplasm = Absorb(TumourCytoplasm, eosin);
+        _fibre = new Rgb((float)(FibreR * eosin), (float)(FibreG * eosin), (float)(FibreB * eosin));
+        _nucleusAbsorbance = new Rgb((float)(NucleusAbsorbanceR * haematoxylin), (float)(NucleusAbsorbanceG * haematoxylin), (float)(NucleusAbsorbanceB * haematoxylin));
 
         var segments = new List<PenSegment>();
         foreach (PenStroke stroke in spec.PenStrokes)
@@ -144,6 +183,7 @@ internal sealed class SyntheticSceneRenderer
         scratch.Ensure(cw, ch);
 
         Coverage coverage = ClassifyTissue(frame, scratch);
+        FindNearFoci(frame, scratch, coverage);
         bool drawNuclei = coverage != Coverage.Glass && _meanNucleusRadiusPx / downsample >= 1;
         if (drawNuclei) DrawNuclei(frame, scratch);
         bool anyPen = DrawPen(frame, scratch);
@@ -293,6 +333,53 @@ internal sealed class SyntheticSceneRenderer
         return Math.Clamp(0.5 - distance * inverseEdge, 0, 1);
     }
 
+    /// <summary>Collects the foci whose tumour (border wander and margin included) can reach the canvas or its nuclei's cells.</summary>
+    private void FindNearFoci(Frame frame, SyntheticRenderScratch scratch, Coverage coverage)
+    {
+        List<SyntheticEllipse> near = scratch.NearFoci;
+        near.Clear();
+        if (coverage == Coverage.Glass) return;
+        // Nuclei are drawn from cells up to two cells beyond the canvas.
+        double margin = _tumourEdgePx + 2 * Math.Max(_cellPx, _tumourCellPx);
+        foreach (SyntheticEllipse focus in _foci)
+        {
+            double reachX = focus.RadiusX * (1 + TumourBorderAmplitude) + margin;
+            double reachY = focus.RadiusY * (1 + TumourBorderAmplitude) + margin;
+            if (frame.Level0Right >= focus.CenterX - reachX && frame.Level0Left <= focus.CenterX + reachX
+                && frame.Level0Bottom >= focus.CenterY - reachY && frame.Level0Top <= focus.CenterY + reachY)
+            {
+                near.Add(focus);
+            }
+        }
+    }
+
+    /// <summary>
+    /// How much tumour is at a level-0 point, 0 to 1: the foci's inside-ness with their border wandering by
+    /// <see cref="TumourBorderAmplitude"/> of the radius, ramped over <see cref="TumourEdgeUm"/> like an infiltrative front.
+    /// </summary>
+    private double TumourWeight(List<SyntheticEllipse> foci, double x0, double y0)
+    {
+        double weight = 0;
+        foreach (SyntheticEllipse focus in foci)
+        {
+            double invRx = 1 / focus.RadiusX, invRy = 1 / focus.RadiusY;
+            double u = (x0 - focus.CenterX) * invRx;
+            double v = (y0 - focus.CenterY) * invRy;
+            double qSquared = u * u + v * v;
+            double reach = 1 + TumourBorderAmplitude + _tumourEdgePx / Math.Min(focus.RadiusX, focus.RadiusY);
+            if (qSquared >= reach * reach) continue;
+            double q = Math.Sqrt(qSquared);
+            double gradient = Math.Sqrt(u * u * invRx * invRx + v * v * invRy * invRy);
+            if (gradient < 1e-300) return 1; // the centre
+            double wander = 1 + TumourBorderAmplitude * _tumourBorder.Sample(x0, y0);
+            // First-order distance to the wandering boundary, as in SoftInside.
+            double distance = (q / wander - 1) * q / gradient;
+            weight = Math.Max(weight, Math.Clamp(0.5 - distance / _tumourEdgePx, 0, 1));
+            if (weight >= 1) break;
+        }
+        return weight;
+    }
+
     /// <summary>Nuclear density in [DensityMin, DensityMax] at a level-0 point: the probability a cell holds a nucleus.</summary>
     private double DensityAt(double x0, double y0) =>
         DensityMin + (DensityMax - DensityMin) * (0.5 + 0.5 * _density.Sample(x0, y0));
@@ -303,10 +390,11 @@ internal sealed class SyntheticSceneRenderer
         float[] coverage = scratch.NucleusCoverage;
         float[] shade = scratch.NucleusShade;
         Array.Clear(coverage, 0, frame.Width * frame.Height);
-        double d = frame.Downsample;
         long firstI = (long)Math.Floor(frame.Level0Left / _cellPx) - 1, lastI = (long)Math.Floor(frame.Level0Right / _cellPx) + 1;
         long firstJ = (long)Math.Floor(frame.Level0Top / _cellPx) - 1, lastJ = (long)Math.Floor(frame.Level0Bottom / _cellPx) + 1;
         ulong nucleiSeed = SyntheticHash.Mix(_seed ^ ChannelNuclei);
+        ulong replacesSeed = SyntheticHash.Mix(_seed ^ ChannelTumourReplaces);
+        List<SyntheticEllipse> nearFoci = scratch.NearFoci;
 
         for (long cj = firstJ; cj <= lastJ; cj++)
         {
@@ -314,6 +402,12 @@ internal sealed class SyntheticSceneRenderer
             {
                 var random = new SplitMix64(SyntheticHash.Hash(nucleiSeed, ci, cj));
                 if (random.NextDouble() >= DensityAt((ci + 0.5) * _cellPx, (cj + 0.5) * _cellPx)) continue;
+                // Tumour displaces most of the normal cells (an independent draw, so slides without foci keep theirs).
+                if (nearFoci.Count > 0
+                    && SyntheticHash.Unit(SyntheticHash.Hash(replacesSeed, ci, cj)) < TumourReplacesNormal * TumourWeight(nearFoci, (ci + 0.5) * _cellPx, (cj + 0.5) * _cellPx))
+                {
+                    continue;
+                }
 
                 double pick = random.NextDouble();
                 NucleusKind kind = NucleusKinds[^1];
@@ -339,42 +433,80 @@ internal sealed class SyntheticSceneRenderer
                 double cx = ci * _cellPx + (_cellPx - slack) / 2 + random.NextDouble() * slack;
                 double cy = cj * _cellPx + (_cellPx - slack) / 2 + random.NextDouble() * slack;
 
-                double outX = frame.OutputX(cx), outY = frame.OutputY(cy);
-                double rxOut = rx / d, ryOut = ry / d;
-                double cos = Math.Cos(angle), sin = Math.Sin(angle);
-                // Half extents of the rotated ellipse's bounding box.
-                double halfX = Math.Sqrt(rxOut * rxOut * cos * cos + ryOut * ryOut * sin * sin);
-                double halfY = Math.Sqrt(rxOut * rxOut * sin * sin + ryOut * ryOut * cos * cos);
-                int x0 = (int)Math.Max(0, (long)Math.Floor(outX - halfX - 1) - frame.X), x1 = (int)Math.Min(frame.Width - 1, (long)Math.Ceiling(outX + halfX + 1) - frame.X);
-                int y0 = (int)Math.Max(0, (long)Math.Floor(outY - halfY - 1) - frame.Y), y1 = (int)Math.Min(frame.Height - 1, (long)Math.Ceiling(outY + halfY + 1) - frame.Y);
-                if (x0 > x1 || y0 > y1) continue;
+                RasterNucleus(frame, coverage, shade, cx, cy, rx, ry, angle, nucleusShade);
+            }
+        }
 
-                double invRx = 1 / rxOut, invRy = 1 / ryOut;
-                // Beyond this normalised radius the distance to the edge is at least half a pixel: no coverage.
-                double outer = 1 + 0.5 / Math.Min(rxOut, ryOut);
-                double outerSquared = outer * outer;
-                for (int j = y0; j <= y1; j++)
+        if (nearFoci.Count > 0) DrawTumourNuclei(frame, coverage, shade, nearFoci);
+    }
+
+    /// <summary>The tumour's own nuclei, one candidate per cell of a finer grid, present with the tumour weight.</summary>
+    private void DrawTumourNuclei(Frame frame, float[] coverage, float[] shade, List<SyntheticEllipse> nearFoci)
+    {
+        long firstI = (long)Math.Floor(frame.Level0Left / _tumourCellPx) - 1, lastI = (long)Math.Floor(frame.Level0Right / _tumourCellPx) + 1;
+        long firstJ = (long)Math.Floor(frame.Level0Top / _tumourCellPx) - 1, lastJ = (long)Math.Floor(frame.Level0Bottom / _tumourCellPx) + 1;
+        ulong tumourSeed = SyntheticHash.Mix(_seed ^ ChannelTumourNuclei);
+        NucleusKind kind = TumourNucleus;
+        for (long cj = firstJ; cj <= lastJ; cj++)
+        {
+            for (long ci = firstI; ci <= lastI; ci++)
+            {
+                double weight = TumourWeight(nearFoci, (ci + 0.5) * _tumourCellPx, (cj + 0.5) * _tumourCellPx);
+                if (weight <= 0) continue;
+                var random = new SplitMix64(SyntheticHash.Hash(tumourSeed, ci, cj));
+                if (random.NextDouble() >= weight * TumourDensity) continue;
+
+                // Pleomorphism: size, shape and orientation vary widely from cell to cell.
+                double radius = random.Range(kind.MinRadiusUm, kind.MaxRadiusUm) / _mpp;
+                double elongation = Math.Sqrt(random.Range(kind.MinElongation, kind.MaxElongation));
+                double angle = random.Range(0, Math.PI);
+                float nucleusShade = (float)random.Range(kind.MinShade, kind.MaxShade);
+                // Crowding: centres jitter freely and neighbours overlap.
+                double cx = (ci + 0.5 + random.Range(-TumourJitter, TumourJitter)) * _tumourCellPx;
+                double cy = (cj + 0.5 + random.Range(-TumourJitter, TumourJitter)) * _tumourCellPx;
+                RasterNucleus(frame, coverage, shade, cx, cy, radius * elongation, radius / elongation, angle, nucleusShade);
+            }
+        }
+    }
+
+    /// <summary>Rasterises one elliptical nucleus (level-0 centre and radii) into the coverage and shade buffers, keeping the larger coverage.</summary>
+    private static void RasterNucleus(Frame frame, float[] coverage, float[] shade, double cx, double cy, double rx, double ry, double angle, float nucleusShade)
+    {
+        double d = frame.Downsample;
+        double outX = frame.OutputX(cx), outY = frame.OutputY(cy);
+        double rxOut = rx / d, ryOut = ry / d;
+        double cos = Math.Cos(angle), sin = Math.Sin(angle);
+        // Half extents of the rotated ellipse's bounding box.
+        double halfX = Math.Sqrt(rxOut * rxOut * cos * cos + ryOut * ryOut * sin * sin);
+        double halfY = Math.Sqrt(rxOut * rxOut * sin * sin + ryOut * ryOut * cos * cos);
+        int x0 = (int)Math.Max(0, (long)Math.Floor(outX - halfX - 1) - frame.X), x1 = (int)Math.Min(frame.Width - 1, (long)Math.Ceiling(outX + halfX + 1) - frame.X);
+        int y0 = (int)Math.Max(0, (long)Math.Floor(outY - halfY - 1) - frame.Y), y1 = (int)Math.Min(frame.Height - 1, (long)Math.Ceiling(outY + halfY + 1) - frame.Y);
+        if (x0 > x1 || y0 > y1) return;
+
+        double invRx = 1 / rxOut, invRy = 1 / ryOut;
+        // Beyond this normalised radius the distance to the edge is at least half a pixel: no coverage.
+        double outer = 1 + 0.5 / Math.Min(rxOut, ryOut);
+        double outerSquared = outer * outer;
+        for (int j = y0; j <= y1; j++)
+        {
+            double dy = (frame.Y + j) - outY;
+            int row = j * frame.Width;
+            for (int i = x0; i <= x1; i++)
+            {
+                double dx = (frame.X + i) - outX;
+                double u = (dx * cos + dy * sin) * invRx;
+                double v = (dy * cos - dx * sin) * invRy;
+                double qSquared = u * u + v * v;
+                if (qSquared >= outerSquared) continue;
+                double q = Math.Sqrt(qSquared);
+                double gradient = Math.Sqrt(u * u * invRx * invRx + v * v * invRy * invRy);
+                double c = gradient < 1e-300 ? 1 : Math.Clamp(0.5 - (q - 1) * q / gradient, 0, 1);
+                if (c > coverage[row + i])
                 {
-                    double dy = (frame.Y + j) - outY;
-                    int row = j * frame.Width;
-                    for (int i = x0; i <= x1; i++)
-                    {
-                        double dx = (frame.X + i) - outX;
-                        double u = (dx * cos + dy * sin) * invRx;
-                        double v = (dy * cos - dx * sin) * invRy;
-                        double qSquared = u * u + v * v;
-                        if (qSquared >= outerSquared) continue;
-                        double q = Math.Sqrt(qSquared);
-                        double gradient = Math.Sqrt(u * u * invRx * invRx + v * v * invRy * invRy);
-                        double c = gradient < 1e-300 ? 1 : Math.Clamp(0.5 - (q - 1) * q / gradient, 0, 1);
-                        if (c > coverage[row + i])
-                        {
-                            coverage[row + i] = (float)c;
-                            // Chromatin gathers under the nuclear membrane: a darker rim.
-                            double rim = Math.Clamp((q - 0.55) / 0.4, 0, 1);
-                            shade[row + i] = nucleusShade * (float)(1 + 0.15 * rim * rim * (3 - 2 * rim));
-                        }
-                    }
+                    coverage[row + i] = (float)c;
+                    // Chromatin gathers under the nuclear membrane: a darker rim.
+                    double rim = Math.Clamp((q - 0.55) / 0.4, 0, 1);
+                    shade[row + i] = nucleusShade * (float)(1 + 0.15 * rim * rim * (3 - 2 * rim));
                 }
             }
         }
@@ -484,6 +616,8 @@ internal sealed class SyntheticSceneRenderer
         }
 
         float[][] nodes = scratch.Nodes;
+        List<SyntheticEllipse> nearFoci = scratch.NearFoci;
+        bool nearTumour = tissue && nearFoci.Count > 0;
         int slowCount = tissue ? SlowFieldCount : 1;
         Span<float> slow = stackalloc float[SlowFieldCount];
         for (int b = 0; b < ny; b++)
@@ -516,11 +650,29 @@ internal sealed class SyntheticSceneRenderer
                 double m = 0;
                 if (mottle > 0) m += mottle * _mottle.Sample(x0, y0);
                 if (fineMottle > 0) m += fineMottle * _fineMottle.Sample(x0, y0);
-                nodes[NodeStromaR][n] = (float)(StromaLight.R + (StromaDeep.R - StromaLight.R) * t + MottleAmplitude.R * m);
-                nodes[NodeStromaG][n] = (float)(StromaLight.G + (StromaDeep.G - StromaLight.G) * t + MottleAmplitude.G * m);
-                nodes[NodeStromaB][n] = (float)(StromaLight.B + (StromaDeep.B - StromaLight.B) * t + MottleAmplitude.B * m);
-                nodes[NodeNucleusCover][n] = slow[SlowNucleusCover];
-                nodes[NodeFibreStrength][n] = slow[SlowFibreStrength];
+                double stromaR = _stromaLight.R + (_stromaDeep.R - _stromaLight.R) * t;
+                double stromaG = _stromaLight.G + (_stromaDeep.G - _stromaLight.G) * t;
+                double stromaB = _stromaLight.B + (_stromaDeep.B - _stromaLight.B) * t;
+                float nucleusCover = slow[SlowNucleusCover], fibreStrength = slow[SlowFibreStrength];
+                if (nearTumour && TumourWeight(nearFoci, x0, y0) is > 0 and var tumour)
+                {
+                    // Tumour cells' pale cytoplasm replaces most of the pink collagen.
+                    double cytoplasm = TumourCytoplasmWeight * tumour;
+                    stromaR += (_tumourCytoplasm.R - stromaR) * cytoplasm;
+                    stromaG += (_tumourCytoplasm.G - stromaG) * cytoplasm;
+                    stromaB += (_tumourCytoplasm.B - stromaB) * cytoplasm;
+                    fibreStrength *= (float)(1 - (1 - TumourFibreRemaining) * tumour);
+                    if (!drawNuclei)
+                    {
+                        double normalCover = nucleusCover * (1 - TumourReplacesNormal * tumour);
+                        nucleusCover = (float)(normalCover + (1 - normalCover) * _tumourCover * tumour);
+                    }
+                }
+                nodes[NodeStromaR][n] = (float)(stromaR + MottleAmplitude.R * m);
+                nodes[NodeStromaG][n] = (float)(stromaG + MottleAmplitude.G * m);
+                nodes[NodeStromaB][n] = (float)(stromaB + MottleAmplitude.B * m);
+                nodes[NodeNucleusCover][n] = nucleusCover;
+                nodes[NodeFibreStrength][n] = fibreStrength;
                 // The phase is linear along the lattice but for the warp, which is smooth on the lattice's scale, so
                 // bilinear interpolation reproduces it: per pixel only a sine remains. The warp bends quickly, so it
                 // stays on the fine lattice.
@@ -569,6 +721,8 @@ internal sealed class SyntheticSceneRenderer
         int firstField = tissue ? 0 : NodeGlassShade;
         int lastField = tissue ? NodeFieldCount : NodeGlassShade + 1;
         bool fibres = fibreAmplitude > 0;
+        float fibreR = _fibre.R, fibreG = _fibre.G, fibreB = _fibre.B;
+        float absorbanceR = _nucleusAbsorbance.R, absorbanceG = _nucleusAbsorbance.G, absorbanceB = _nucleusAbsorbance.B;
 
         Vector256<float> ramp = Vector256.Create(0f, 1, 2, 3, 4, 5, 6, 7) * (1f / NodeSpacingPx);
         Vector256<uint> lanes = Vector256.Create(0u, 1, 2, 3, 4, 5, 6, 7);
@@ -626,9 +780,9 @@ internal sealed class SyntheticSceneRenderer
                         Vector256<float> wave = FastSin(Lerp(fibrePhase, a, ramp));
                         // wave·|wave| narrows the ridges into fibres and keeps the mean at zero.
                         Vector256<float> fibre = wave * Vector256.Abs(wave) * fibreAmplitude * Lerp(fibreStrength, a, ramp);
-                        tr -= fibre * FibreR;
-                        tg -= fibre * FibreG;
-                        tb -= fibre * FibreB;
+                        tr -= fibre * fibreR;
+                        tg -= fibre * fibreG;
+                        tb -= fibre * fibreB;
                     }
                     Vector256<float> cover, darkness;
                     if (drawNuclei)
@@ -642,9 +796,9 @@ internal sealed class SyntheticSceneRenderer
                         darkness = one;
                     }
                     // A darker shade scales the nucleus's absorbance (distance from white).
-                    tr += (Vector256.Create(255f) - darkness * NucleusAbsorbanceR - tr) * cover;
-                    tg += (Vector256.Create(255f) - darkness * NucleusAbsorbanceG - tg) * cover;
-                    tb += (Vector256.Create(255f) - darkness * NucleusAbsorbanceB - tb) * cover;
+                    tr += (Vector256.Create(255f) - darkness * absorbanceR - tr) * cover;
+                    tg += (Vector256.Create(255f) - darkness * absorbanceG - tg) * cover;
+                    tb += (Vector256.Create(255f) - darkness * absorbanceB - tb) * cover;
                     // Stain granularity, coarser in chromatin than in stroma.
                     Vector256<float> amplitude = luma * (cover * 16f + Vector256.Create(3.5f));
                     tr += amplitude + chromaA * 1.5f;
@@ -739,6 +893,10 @@ internal sealed class SyntheticSceneRenderer
         *(ulong*)destination = bytes.AsUInt64().ToScalar();
     }
 
+    /// <summary>Scales a colour's absorbance (its distance from white) by <paramref name="intensity"/>.</summary>
+    private static Rgb Absorb(Rgb colour, double intensity) =>
+        new((float)(255 - (255 - colour.R) * intensity), (float)(255 - (255 - colour.G) * intensity), (float)(255 - (255 - colour.B) * intensity));
+
     private static long FloorDiv(long value, long divisor) => value >= 0 ? value / divisor : -((-value + divisor - 1) / divisor);
 }
 
@@ -765,6 +923,7 @@ internal sealed class SyntheticRenderScratch : IDisposable
     public int NodeColumns { get; set; }
     public List<SyntheticEllipse> PartialTissue { get; } = [];
     public List<SyntheticEllipse> PartialHoles { get; } = [];
+    public List<SyntheticEllipse> NearFoci { get; } = [];
 
     public void Ensure(int width, int height)
     {

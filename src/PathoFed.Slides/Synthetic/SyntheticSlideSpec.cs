@@ -25,6 +25,16 @@ public sealed record SyntheticSlideSpec(long Width, long Height, IReadOnlyList<S
 
     public IReadOnlyList<PenStroke> PenStrokes { get; init; } = [];
 
+    /// <summary>
+    /// Carcinoma-like lesions, each inside one tissue ellipse and disjoint from the others: sheets of crowded, enlarged,
+    /// hyperchromatic, pleomorphic nuclei in pale cytoplasm with little collagen. The rendered border wanders within
+    /// about 12% of each radius around the ellipse, which is the ground truth (a hole inside a focus stays glass).
+    /// </summary>
+    public IReadOnlyList<SyntheticEllipse> TumourFoci { get; init; } = [];
+
+    /// <summary>Staining intensity; slides of one lab share a protocol, labs differ (<see cref="SyntheticStain.Standard"/> by default).</summary>
+    public SyntheticStain Stain { get; init; } = SyntheticStain.Standard;
+
     /// <summary>Level-0 µm per pixel (both axes).</summary>
     public double Mpp { get; init; } = 0.5;
 
@@ -56,6 +66,17 @@ public sealed record SyntheticSlideSpec(long Width, long Height, IReadOnlyList<S
             double area = 0;
             foreach (SyntheticEllipse tissue in Tissue) area += tissue.Area;
             foreach (SyntheticEllipse hole in Holes) area -= hole.Area;
+            return area;
+        }
+    }
+
+    /// <summary>The analytic area of the tumour foci in level-0 pixels (they are disjoint).</summary>
+    public double TumourAreaLevel0Px
+    {
+        get
+        {
+            double area = 0;
+            foreach (SyntheticEllipse focus in TumourFoci) area += focus.Area;
             return area;
         }
     }
@@ -107,6 +128,94 @@ public sealed record SyntheticSlideSpec(long Width, long Height, IReadOnlyList<S
             scale * host.RadiusY);
 
         return new SyntheticSlideSpec(width, height, tissue) { Holes = [hole], Seed = seed };
+    }
+
+    /// <summary>
+    /// This slide with 1-3 disjoint tumour foci covering 8-20% of its tissue area: each inside one section with room for
+    /// its wandering border, and clear of the holes. The same spec always gets the same foci (they follow
+    /// <see cref="Seed"/> and the tissue).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The slide has no tissue, or already has foci.</exception>
+    public SyntheticSlideSpec WithRandomTumourFoci()
+    {
+        if (Tissue.Count == 0) throw new InvalidOperationException("The slide has no tissue to place tumour foci in; add tissue first (e.g. WithRandomTissue).");
+        if (TumourFoci.Count > 0) throw new InvalidOperationException($"The slide already has {TumourFoci.Count} tumour foci; start from a spec without foci.");
+
+        var random = new SplitMix64(SyntheticHash.Hash(0x7E40_0F0C_1UL, Seed, 0));
+        double tissueArea = TissueAreaLevel0Px;
+        double fraction = random.Range(MinFociFraction, MaxFociFraction);
+        int count = 1 + random.NextInt(MaxFoci);
+        // Large foci may not fit one section: more, smaller foci, and as a last resort a smaller total.
+        while (true)
+        {
+            for (int tryCount = count; tryCount <= MaxFoci; tryCount++)
+            {
+                if (TryPlaceFoci(tissueArea * fraction, tryCount, ref random) is { } foci) return this with { TumourFoci = foci };
+            }
+            if (fraction * 0.9 < MinFociFraction) break;
+            fraction *= 0.9;
+        }
+        throw new InvalidOperationException(FormattableString.Invariant(
+            $"No room for tumour foci covering {MinFociFraction:P0} of the tissue in this {Width} x {Height} px slide's sections."));
+    }
+
+    private const int MaxFoci = 3;
+    private const double MinFociFraction = 0.08, MaxFociFraction = 0.20;
+
+    // The rendered border wanders by up to 12% of a focus's radius; keep that much (and a little more) inside the section.
+    private const double FocusClearance = 1.18;
+    private const int FocusAttempts = 60;
+
+    private List<SyntheticEllipse>? TryPlaceFoci(double totalArea, int count, ref SplitMix64 random)
+    {
+        Span<double> weights = stackalloc double[count];
+        double total = 0;
+        for (int i = 0; i < count; i++) total += weights[i] = random.Range(0.6, 1.4);
+        double tissueTotal = 0;
+        foreach (SyntheticEllipse section in Tissue) tissueTotal += section.Area;
+
+        var foci = new List<SyntheticEllipse>(count);
+        for (int i = 0; i < count; i++)
+        {
+            double area = totalArea * weights[i] / total;
+            SyntheticEllipse? placed = null;
+            for (int attempt = 0; attempt < FocusAttempts && placed is null; attempt++)
+            {
+                // A section picked by area; the focus is its shape scaled by s, stretched by aspect, shifted inside it.
+                double pick = random.NextDouble() * tissueTotal;
+                SyntheticEllipse host = Tissue[^1];
+                foreach (SyntheticEllipse section in Tissue)
+                {
+                    if (pick < section.Area)
+                    {
+                        host = section;
+                        break;
+                    }
+                    pick -= section.Area;
+                }
+                double scale = Math.Sqrt(area / host.Area);
+                double aspect = random.Range(0.8, 1.25);
+                double extent = scale * Math.Max(aspect, 1 / aspect);
+                double room = 1 - FocusClearance * extent;
+                double offset = Math.Max(0, room) * Math.Sqrt(random.NextDouble());
+                double angle = random.Range(0, 2 * Math.PI);
+                if (room <= 0) continue;
+                // In the section's normalised coordinates the focus lies in a disc of radius extent around the offset.
+                var candidate = new SyntheticEllipse(
+                    host.CenterX + offset * Math.Cos(angle) * host.RadiusX,
+                    host.CenterY + offset * Math.Sin(angle) * host.RadiusY,
+                    scale * aspect * host.RadiusX,
+                    scale / aspect * host.RadiusY);
+                var clearance = candidate with { RadiusX = candidate.RadiusX * FocusClearance, RadiusY = candidate.RadiusY * FocusClearance };
+                bool clear = SyntheticSpecValidator.Inside(candidate, host);
+                foreach (SyntheticEllipse other in foci) clear &= !SyntheticSpecValidator.Overlap(clearance, other with { RadiusX = other.RadiusX * FocusClearance, RadiusY = other.RadiusY * FocusClearance });
+                foreach (SyntheticEllipse hole in Holes) clear &= !SyntheticSpecValidator.Overlap(clearance, hole);
+                if (clear) placed = candidate;
+            }
+            if (placed is null) return null;
+            foci.Add(placed);
+        }
+        return foci;
     }
 
     // Below this the sections and their hole would be a few pixels across.

@@ -41,9 +41,14 @@ internal static class SyntheticSpecValidator
         if (spec.Tissue is null) Fail("Tissue is null; pass an empty list for a slide of bare glass");
         if (spec.Holes is null) Fail("Holes is null; pass an empty list for none");
         if (spec.PenStrokes is null) Fail("PenStrokes is null; pass an empty list for none");
+        if (spec.TumourFoci is null) Fail("TumourFoci is null; pass an empty list for a slide without tumour");
+        if (spec.Stain is null) Fail($"Stain is null; use {nameof(SyntheticStain)}.{nameof(SyntheticStain.Standard)} for the standard intensity");
+        ValidateStain(spec.Stain.Haematoxylin, "Stain.Haematoxylin");
+        ValidateStain(spec.Stain.Eosin, "Stain.Eosin");
 
         ValidateEllipses(spec, spec.Tissue, nameof(spec.Tissue));
         ValidateEllipses(spec, spec.Holes, nameof(spec.Holes));
+        ValidateEllipses(spec, spec.TumourFoci, nameof(spec.TumourFoci));
         for (int i = 0; i < spec.Tissue.Count; i++)
         {
             for (int j = i + 1; j < spec.Tissue.Count; j++)
@@ -69,6 +74,25 @@ internal static class SyntheticSpecValidator
             }
         }
 
+        for (int f = 0; f < spec.TumourFoci.Count; f++)
+        {
+            bool inside = false;
+            foreach (SyntheticEllipse tissue in spec.Tissue) inside |= Inside(spec.TumourFoci[f], tissue);
+            if (!inside)
+            {
+                Fail($"TumourFoci[{f}] ({spec.TumourFoci[f].Describe()}) does not lie entirely inside any tissue ellipse; " +
+                     "a tumour focus is drawn in tissue, so shrink it or move it into a section");
+            }
+            for (int j = f + 1; j < spec.TumourFoci.Count; j++)
+            {
+                if (Overlap(spec.TumourFoci[f], spec.TumourFoci[j]))
+                {
+                    Fail($"TumourFoci[{f}] ({spec.TumourFoci[f].Describe()}) and TumourFoci[{j}] ({spec.TumourFoci[j].Describe()}) overlap; " +
+                         "foci must be disjoint so that the tumour area is their plain sum");
+                }
+            }
+        }
+
         for (int s = 0; s < spec.PenStrokes.Count; s++) ValidatePenStroke(spec, spec.PenStrokes[s], s);
     }
 
@@ -87,6 +111,15 @@ internal static class SyntheticSpecValidator
             {
                 Fail($"{name}[{i}] ({e.Describe()}) extends outside the {spec.Width} x {spec.Height} px slide");
             }
+        }
+    }
+
+    private static void ValidateStain(double intensity, string name)
+    {
+        if (!(intensity >= SyntheticStain.MinIntensity && intensity <= SyntheticStain.MaxIntensity))
+        {
+            Fail(string.Create(CultureInfo.InvariantCulture,
+                $"{name} ({intensity}) must be between {SyntheticStain.MinIntensity} and {SyntheticStain.MaxIntensity} (1 is the standard intensity)"));
         }
     }
 
