@@ -139,7 +139,7 @@ public sealed record BatchReportOptions
 
 /// <summary>
 /// Scored classification slides against their known labels. <see cref="Confusion"/>[truth][predicted] counts slides;
-/// <see cref="RocAuc"/> is the positive class's for two classes and the macro one-vs-rest mean otherwise, NaN when a class
+/// <see cref="RocAuc"/> is the positive class's (<see cref="BatchReportRun.PositiveClass"/>, the one ranking the table) for two classes and the macro one-vs-rest mean otherwise, NaN when a class
 /// has no labelled slide.
 /// </summary>
 public sealed record BatchReportMetrics(

@@ -42,10 +42,25 @@ internal static class ReportMetrics
             correct,
             any ? (double)correct / truth.Count : double.NaN,
             any ? ClassificationMetrics.BalancedAccuracy(truth, predicted, classCount) : double.NaN,
-            any ? ClassificationMetrics.RocAuc(truth, scores, classCount) : double.NaN,
+            any ? RocAuc(run, truth, scores) : double.NaN,
             run.ClassNames,
             confusion,
             unknown);
+    }
+
+    /// <summary>
+    /// Two classes: the AUC of the class that ranks the table (the positive class), so the number and the ranking speak of the
+    /// same class. More: the macro mean of one-vs-rest.
+    /// </summary>
+    private static double RocAuc(BatchReportRun run, List<int> truth, List<double[]> scores)
+    {
+        int classCount = run.ClassNames.Count;
+        if (classCount != 2) return ClassificationMetrics.RocAuc(truth, scores, classCount);
+        int positive = run.RankingClassIndex;
+        double[] column = new double[truth.Count];
+        bool[] isPositive = new bool[truth.Count];
+        for (int i = 0; i < truth.Count; i++) (column[i], isPositive[i]) = (scores[i][positive], truth[i] == positive);
+        return ClassificationMetrics.RocAuc(column, isPositive);
     }
 
     /// <summary>The slide's predicted class: the one it names, else its highest probability (the first on ties, as scoring does).</summary>

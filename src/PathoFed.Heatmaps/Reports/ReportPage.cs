@@ -123,7 +123,7 @@ internal sealed class ReportPage(
         string auc = double.IsNaN(metrics.RocAuc)
             ? "ROC AUC undefined (a class has no labelled slide)"
             : metrics.ClassNames.Count == 2
-                ? $"ROC AUC {Number(metrics.RocAuc)} ({metrics.ClassNames[1]} vs {metrics.ClassNames[0]})"
+                ? $"ROC AUC {Number(metrics.RocAuc)} ({metrics.ClassNames[run.RankingClassIndex]} vs {metrics.ClassNames[1 - run.RankingClassIndex]})"
                 : $"ROC AUC {Number(metrics.RocAuc)} (macro mean of one-vs-rest)";
         return $"Accuracy {Number(metrics.Accuracy)} ({metrics.CorrectSlides} of {metrics.LabelledSlides} labelled slides) · " +
                $"balanced accuracy {Number(metrics.BalancedAccuracy)} · {auc}";
