@@ -205,6 +205,26 @@ public sealed partial class BatchReportTests(ReportHeatmapFixture heatmaps) : IC
     }
 
     [Fact]
+    public void Write_OverlaySmallerThanTheThumbnail_IsEmbeddedAtItsOwnSize()
+    {
+        using var folder = new TempFolder();
+        string small = Path.Combine("heatmaps", "small");
+        Directory.CreateDirectory(Path.Combine(folder.Path, small));
+        using (Mat crop = Cv2.ImRead(Path.Combine(heatmaps.HeatmapFolder, "overlay.png")))
+        using (var resized = new Mat())
+        {
+            Cv2.Resize(crop, resized, new Size(90, 120), interpolation: InterpolationFlags.Area);
+            Cv2.ImWrite(Path.Combine(folder.Path, small, "overlay.png"), resized);
+        }
+
+        string html = File.ReadAllText(BatchReport.Write(folder.Path, Run, [ReportHeatmapFixture.Scored("small", 0.5f, small)]).Path);
+
+        Match image = Assert.Single(DataUriImage().Matches(html));
+        using Mat decoded = Cv2.ImDecode(Convert.FromBase64String(image.Groups["base64"].Value), ImreadModes.Color);
+        Assert.Equal((90, 120), (decoded.Width, decoded.Height));
+    }
+
+    [Fact]
     public void Write_Report_ReferencesNothingOnTheNetwork()
     {
         using var folder = new TempFolder();
@@ -257,14 +277,15 @@ public sealed partial class BatchReportTests(ReportHeatmapFixture heatmaps) : IC
     public void Write_KnownLabels_AccuracyBalancedAccuracyAucAndConfusionMatchAHandComputedCase()
     {
         using var folder = new TempFolder();
-        // p(tumor) 0.9, 0.8, 0.3 for tumours and 0.7, 0.2 for normals: predictions T T N | T N, so 3 of 5 right;
-        // recall tumor 2/3, normal 1/2 -> balanced 0.583; AUC: 5 of the 6 tumour-normal pairs ordered right -> 0.833.
+        // p(tumor) 0.9, 0.8, 0.3 for tumours and 0.95, 0.2 for normals: predictions T T N | T N, so 3 of 5 right (the
+        // top-ranked slide among the wrong ones); recall tumor 2/3, normal 1/2 -> balanced 0.583; AUC: 3 of the 6
+        // tumour-normal pairs ordered right -> 0.5.
         BatchReportSlide[] slides =
         [
             ReportHeatmapFixture.Scored("t1", 0.9f, truth: "tumor"),
             ReportHeatmapFixture.Scored("t2", 0.8f, truth: "tumor"),
             ReportHeatmapFixture.Scored("t3", 0.3f, truth: "tumor"),
-            ReportHeatmapFixture.Scored("n1", 0.7f, truth: "normal"),
+            ReportHeatmapFixture.Scored("n1", 0.95f, truth: "normal"),
             ReportHeatmapFixture.Scored("n2", 0.2f, truth: "normal"),
             ReportHeatmapFixture.Scored("nolabel", 0.6f),
             new() { SlideId = "failed", Status = SlideReportStatus.Failed, Reason = "unreadable", TrueLabel = "tumor" },
@@ -276,10 +297,10 @@ public sealed partial class BatchReportTests(ReportHeatmapFixture heatmaps) : IC
         Assert.Equal((5, 3), (metrics.LabelledSlides, metrics.CorrectSlides));
         Assert.Equal(0.6, metrics.Accuracy, 12);
         Assert.Equal(7 / 12.0, metrics.BalancedAccuracy, 12);
-        Assert.Equal(5 / 6.0, metrics.RocAuc, 12);
+        Assert.Equal(0.5, metrics.RocAuc, 12);
         Assert.Equal([1, 1, 1, 2], metrics.Confusion.SelectMany(row => row));
         string html = File.ReadAllText(result.Path);
-        Assert.Contains("<p id=\"metrics-line\">Accuracy 0.600 (3 of 5 labelled slides) · balanced accuracy 0.583 · ROC AUC 0.833 (tumor vs normal)</p>", html);
+        Assert.Contains("<p id=\"metrics-line\">Accuracy 0.600 (3 of 5 labelled slides) · balanced accuracy 0.583 · ROC AUC 0.500 (tumor vs normal)</p>", html);
         Assert.Contains("<tr><th scope=\"row\">normal</th><td class=\"diagonal\">1</td><td>1</td></tr>", html);
         Assert.Contains("<tr><th scope=\"row\">tumor</th><td>1</td><td class=\"diagonal\">2</td></tr>", html);
         Assert.Contains("1 labelled slide(s) were not scored and are left out.", html);
