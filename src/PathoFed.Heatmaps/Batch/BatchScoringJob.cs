@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Threading.Channels;
 using PathoFed.Features.Extractors;
 using PathoFed.Features.Pipeline;
+using PathoFed.Heatmaps.Reports;
 using PathoFed.Mil;
 using PathoFed.Mil.Data;
 using PathoFed.Mil.Experiments;
@@ -67,8 +68,8 @@ public sealed class BatchScoringJob
     }
 
     /// <summary>
-    /// Rebuilds scores.csv and errors.csv from every slide record of this model in the folder (this run's and other
-    /// shards'), holding the folder's publish lock so that two shards finishing together cannot interleave.
+    /// Rebuilds scores.csv, errors.csv and report.html from every slide record of this model in the folder (this run's
+    /// and other shards'), holding the folder's publish lock so that two shards finishing together cannot interleave.
     /// </summary>
     public async Task<IReadOnlyList<SlideRunRecord>> PublishAsync(CancellationToken cancellationToken = default)
     {
@@ -82,7 +83,9 @@ public sealed class BatchScoringJob
                 .OrderBy(r => r.SlideId, StringComparer.Ordinal),
         ];
         MilScoring.WriteCsv(Layout.ScoresCsv, Model, [.. records.Select(r => r.ToScore())]);
-        SlideBatch.WriteErrors(Layout.ErrorsCsv, records.Where(r => !r.Ok).Select(r => (new SlideSource(r.SlideId, r.SlidePath), $"{r.FailedStage}: {r.Error}")));
+        SlideBatch.WriteErrors(Layout.ErrorsCsv, records.Where(r => r.Reason is not null).Select(r => (new SlideSource(r.SlideId, r.SlidePath), r.Reason!)));
+        BatchReport.Write(Layout.Root, BatchReportRecords.RunOf(this, _options.Command),
+            [.. records.Select(r => BatchReportRecords.SlideOf(r, Layout, _options.TrueLabels))], cancellationToken: cancellationToken);
         return records;
     }
 
@@ -146,13 +149,13 @@ public sealed class BatchScoringJob
         {
             SlideScore? score = null;
             if (slide.Pending) await AttemptAsync(slide, "scoring", async () => score = await ScoreAsync(slide, cancellationToken));
-            if (slide.Pending) await AttemptAsync(slide, "heatmap", () => HeatmapExport.RunAsync(HeatmapFor(slide.Source), cancellationToken));
+            string? heatmapError = slide.Pending ? await DrawHeatmapAsync(slide.Source, cancellationToken) : null;
 
-            SlideRunRecord record = slide.Outcome ?? SlideRunRecord.Scored(slide.Source.Path, ModelFingerprint, slide.Embedded!.Patches, score!);
+            SlideRunRecord record = slide.Outcome ?? SlideRunRecord.Scored(slide.Source.Path, ModelFingerprint, slide.Embedded!.Patches, score!, heatmapError);
             if (!slide.AlreadyDone) record.Write(Layout.State(slide.Source.SlideId));
 
             SlideOutcomeKind kind = slide.AlreadyDone ? SlideOutcomeKind.Skipped : record.Ok ? SlideOutcomeKind.Done : SlideOutcomeKind.Failed;
-            var outcome = new SlideOutcome(slide.Source, kind, record.Patches, record.Ok ? null : $"{record.FailedStage}: {record.Error}", slide.Clock.Elapsed,
+            var outcome = new SlideOutcome(slide.Source, kind, record.Patches, record.Ok ? null : record.Reason, slide.Clock.Elapsed,
                 record.Ok ? DescribeScore(record) : null);
             outcomes[slide.Source] = outcome;
             progress?.Report(new SlideProgress.Finished(outcome));
@@ -169,6 +172,20 @@ public sealed class BatchScoringJob
         }
         MilBagSet bags = await MilDatasetLoader.LoadBagsAsync(Layout.FeaturesFolder, [slideId], maxConcurrency: 1, cancellationToken);
         return await MilScoring.ScoreBagAsync(Model, bags.Bags[0], bags.Features, Layout.PatchScores(slideId), cancellationToken);
+    }
+
+    /// <summary>Draws a scored slide's heatmaps; a failure that belongs to the slide is returned, and the score stands without them.</summary>
+    private async Task<string?> DrawHeatmapAsync(SlideSource source, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await HeatmapExport.RunAsync(HeatmapFor(source), cancellationToken);
+            return null;
+        }
+        catch (Exception e) when (SlideBatch.IsSlideFailure(e))
+        {
+            return SlideBatch.Describe(e, source);
+        }
     }
 
     private HeatmapOptions HeatmapFor(SlideSource source) =>

@@ -15,6 +15,12 @@ public sealed record BatchScoringOptions
 
     public bool Smooth { get; init; }
 
+    /// <summary>Known class labels by slide id (classification): report.html then shows accuracy and AUC against them.</summary>
+    public IReadOnlyDictionary<string, string>? TrueLabels { get; init; }
+
+    /// <summary>The command line shown in report.html's header; null shows none.</summary>
+    public string? Command { get; init; }
+
     /// <summary>The heatmap settings for one slide of the run.</summary>
     internal HeatmapOptions HeatmapFor(string slideId, string slidePath, string scoresPath, string outputFolder) => new HeatmapOptions
     {

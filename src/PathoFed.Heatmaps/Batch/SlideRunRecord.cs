@@ -38,9 +38,15 @@ public sealed record SlideRunRecord
 
     public string? Error { get; init; }
 
+    /// <summary>Why the heatmaps of a scored slide could not be drawn: the score stands, the report says what is missing.</summary>
+    public string? HeatmapError { get; init; }
+
+    /// <summary>What went wrong, as errors.csv and the report show it: the failed stage, or the heatmap of a scored slide.</summary>
+    public string? Reason => Ok ? HeatmapError is null ? null : $"heatmap: {HeatmapError}" : $"{FailedStage}: {Error}";
+
     public DateTimeOffset FinishedUtc { get; init; }
 
-    public static SlideRunRecord Scored(string slidePath, string modelFingerprint, int patches, SlideScore score) => new()
+    public static SlideRunRecord Scored(string slidePath, string modelFingerprint, int patches, SlideScore score, string? heatmapError) => new()
     {
         SlideId = score.SlideId,
         SlidePath = slidePath,
@@ -50,6 +56,7 @@ public sealed record SlideRunRecord
         PredictedClass = score.PredictedClass,
         Probabilities = score.Prediction?.Risk is null ? score.Prediction?.Probabilities : null,
         Risk = score.Prediction?.Risk,
+        HeatmapError = heatmapError,
         FinishedUtc = DateTimeOffset.UtcNow,
     };
 
