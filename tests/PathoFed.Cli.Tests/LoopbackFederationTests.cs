@@ -84,7 +84,7 @@ public sealed partial class LoopbackFederationTests(ITestOutputHelper output)
         Assert.Equal(1, killed);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
         Assert.Contains("site 'hospital-b'", error.Message);
-        Assert.Contains("exited with code 137", error.Message);
+        Assert.Contains("exited with code 137 (killed by signal 9)", error.Message);
         Assert.Contains(temp.File("federation/logs/hospital-b.log"), error.Message);
         AssertAllStartedAndNoneRunning(temp, expected: 4);
     }

@@ -53,7 +53,7 @@ internal sealed class FederationProcessGroup : IDisposable
                 KillAll();
                 cancellationToken.ThrowIfCancellationRequested(); // Ctrl+C reached the children too: not their failure
                 throw new LoopbackFederationException(
-                    $"The {Describe(child)} process exited with code {exitCode} (log {child.LogPath}); the other processes were stopped. Its last lines:{Environment.NewLine}{child.Tail()}");
+                    $"The {Describe(child)} process exited with code {exitCode}{Signal(exitCode)} (log {child.LogPath}); the other processes were stopped. Its last lines:{Environment.NewLine}{child.Tail()}");
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -83,6 +83,10 @@ internal sealed class FederationProcessGroup : IDisposable
         AppDomain.CurrentDomain.ProcessExit -= _onProcessExit;
         foreach (FederationChildProcess child in Children) child.Dispose();
     }
+
+    // .NET reports a child ended by a signal as 128 + the signal number on Unix (137: SIGKILL, e.g. the OOM killer).
+    private static string Signal(int exitCode) =>
+        !OperatingSystem.IsWindows() && exitCode is > 128 and < 160 ? $" (killed by signal {exitCode - 128})" : "";
 
     private static string Describe(FederationChildProcess child) =>
         child.Name == LoopbackFederationFolder.CoordinatorName ? $"coordinator (pid {child.Id})" : $"site '{child.Name}' (pid {child.Id})";
