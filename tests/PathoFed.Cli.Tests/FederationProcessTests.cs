@@ -1,18 +1,13 @@
-using System.Net;
-using System.Net.Sockets;
-using System.Text.Json;
+using PathoFed.Cli.Loopback;
 using PathoFed.Federation.Audit;
-using PathoFed.Mil.Data;
-using PathoFed.Mil.Tests;
-using PathoFed.Mil.Tests.Data;
-using PathoFed.Mil.Tests.Experiments;
+using PathoFed.Federation.Coordination;
 
 namespace PathoFed.Cli.Tests;
 
 /// <summary>A coordinator and three sites as separate pathofed processes on loopback, with mutual TLS from the federation's own CA.</summary>
 public sealed class FederationProcessTests
 {
-    private static readonly string[] Sites = ["hospital-a", "hospital-b", "hospital-c"];
+    private static readonly string[] Sites = PlantedFederation.Sites;
 
     [Fact]
     public async Task ServeAndJoin_ThreeSiteProcesses_TrainTheRoundsAndLeaveVerifiableAuditLogs()
@@ -34,17 +29,17 @@ public sealed class FederationProcessTests
 
         Assert.Contains("round 3/3: 3 of 3 sites", coordinator.Output);
         Assert.Contains("Finished after 3 rounds", sites[0].Output);
-        Assert.True(File.Exists(temp.File("state/final-model/weights.safetensors")));
-        Assert.True(AuditVerifier.Verify(temp.File("state/audit.log")).IsValid);
+        Assert.True(File.Exists(Path.Combine(federation.FinalModel, "weights.safetensors")));
+        Assert.True(AuditVerifier.Verify(federation.CoordinatorAudit).IsValid);
         foreach (string site in Sites)
         {
-            AuditVerification verification = AuditVerifier.Verify(temp.File($"{site}/state/audit.log"));
+            AuditVerification verification = AuditVerifier.Verify(federation.SiteAudit(site));
             Assert.True(verification.IsValid, verification.Reason);
         }
 
         // The federated model scores like any trained model.
-        var (score, scoreOutput, scoreError) = await CliRunner.RunAsync("score", "--model", temp.File("state/final-model"),
-            "--features", temp.File("hospital-a/features"), "--out", temp.File("scores.csv"));
+        var (score, scoreOutput, scoreError) = await CliRunner.RunAsync("score", "--model", federation.FinalModel,
+            "--features", federation.Features("hospital-a"), "--out", temp.File("scores.csv"));
         Assert.True(score == ExitCodes.Ok, scoreError);
         Assert.Contains("20 slides scored", scoreOutput);
     }
@@ -75,7 +70,7 @@ public sealed class FederationProcessTests
         Assert.Contains("round 6/6", restarted.Output);
         Assert.DoesNotContain($"round {done}/6", restarted.Output); // finished rounds are not redone
         Assert.Contains($"round {done + 1}/6", restarted.Output);
-        Assert.True(AuditVerifier.Verify(temp.File("state/audit.log")).IsValid);
+        Assert.True(AuditVerifier.Verify(federation.CoordinatorAudit).IsValid);
     }
 
     [Fact]
@@ -87,11 +82,11 @@ public sealed class FederationProcessTests
         using PathofedProcess coordinator = federation.StartCoordinator();
         // The site to be killed joins first, so the first round that opens samples it.
         PathofedProcess doomed = federation.StartSite(Sites[2]);
-        await WaitForFileTextAsync(temp.File("hospital-c/state/audit.log"), "\"joined\"", TimeSpan.FromMinutes(2));
+        await WaitForFileTextAsync(federation.SiteAudit("hospital-c"), "\"joined\"", TimeSpan.FromMinutes(2));
         PathofedProcess[] sites = [federation.StartSite(Sites[0]), federation.StartSite(Sites[1]), doomed];
         try
         {
-            await WaitForFileTextAsync(temp.File("hospital-c/state/audit.log"), "\"model_received\"", TimeSpan.FromMinutes(2));
+            await WaitForFileTextAsync(federation.SiteAudit("hospital-c"), "\"model_received\"", TimeSpan.FromMinutes(2));
             sites[2].Dispose(); // SIGKILL while it trains round 1: no goodbye, its update never comes
             foreach (PathofedProcess site in sites[..2]) Assert.True(await site.WaitAsync(TimeSpan.FromMinutes(3)) == 0, Explain(site, coordinator));
             Assert.True(await coordinator.WaitAsync(TimeSpan.FromMinutes(1)) == 0, coordinator.Error);
@@ -103,7 +98,7 @@ public sealed class FederationProcessTests
 
         // The round the site was killed in (its first, or its second when it joined after round 1 opened) and every later
         // one close at the deadline without it.
-        int killedIn = int.Parse(System.Text.RegularExpressions.Regex.Match(ReadShared(temp.File("hospital-c/state/audit.log")), "\"event\":\"model_received\",\"data\":\\{\"round\":(\\d+)").Groups[1].Value,
+        int killedIn = int.Parse(System.Text.RegularExpressions.Regex.Match(ReadShared(federation.SiteAudit("hospital-c")), "\"event\":\"model_received\",\"data\":\\{\"round\":(\\d+)").Groups[1].Value,
             System.Globalization.CultureInfo.InvariantCulture);
         for (int round = killedIn; round <= 3; round++)
         {
@@ -151,56 +146,36 @@ public sealed class FederationProcessTests
     private static string Explain(PathofedProcess site, PathofedProcess coordinator) =>
         $"site:\n{site.Output}\n{site.Error}\ncoordinator:\n{coordinator.Output}\n{coordinator.Error}";
 
-    /// <summary>A CA, certificates, an allow-list, a plan and a planted cohort dealt to the sites by patient, all under one folder.</summary>
-    private sealed class Federation(TempFolder temp, int port)
+    /// <summary>
+    /// The production loopback federation's files (CA, certificates, allow-list, plan) over a planted cohort dealt to the
+    /// sites by patient, with the processes started one by one so a test can kill and restart them.
+    /// </summary>
+    private sealed class Federation(LoopbackFederationFolder folder, IReadOnlyList<LoopbackSite> sites, int port)
     {
         public static async Task<Federation> CreateAsync(TempFolder temp, int rounds, int minSites, int deadlineSeconds, int localEpochs = 2)
         {
-            await CliRunner.RunAsync("fed", "ca", "init", "--out", temp.File("ca"));
-            await CliRunner.RunAsync("fed", "ca", "issue", "--ca", temp.File("ca"), "--site", "fed-coordinator", "--coordinator", "--out", temp.File("certs"));
-            foreach (string site in Sites) await CliRunner.RunAsync("fed", "ca", "issue", "--ca", temp.File("ca"), "--site", site, "--out", temp.File("certs"));
-            File.WriteAllLines(temp.File("sites.txt"), Sites);
-
-            List<MilTestData.PlantedBag> bags = MilTestData.WitnessClassification(60, 16, 0.15, seed: 21);
-            for (int s = 0; s < Sites.Length; s++)
-            {
-                await PlantedCohort.WriteAsync(temp.File(Sites[s]), bags.Where((_, i) => i % Sites.Length == s).ToList(), MilTask.Classify);
-            }
-            File.WriteAllText(temp.File("plan.json"), JsonSerializer.Serialize(new
-            {
-                name = "loopback-test",
-                head = "Abmil",
-                task = "Classify",
-                classes = new[] { "MSI", "MSS" },
-                extractorId = FeatureFolders.ExtractorId,
-                extractorSha256 = FeatureFolders.ExtractorSha256,
-                embeddingDim = 16,
-                encoderDim = 16,
-                attentionDim = 8,
-                rounds,
-                localEpochs,
-                learningRate = 0.003,
-                minSites,
-                roundDeadlineSeconds = deadlineSeconds,
-            }));
-            return new Federation(temp, FreePort());
+            IReadOnlyList<LoopbackSite> sites = await PlantedFederation.WriteSitesAsync(temp.Path);
+            var folder = new LoopbackFederationFolder(temp.Path);
+            folder.Prepare(PlantedFederation.Plan(rounds, minSites, deadlineSeconds, localEpochs), PlantedFederation.Sites);
+            return new Federation(folder, sites, LoopbackFederation.FreeLoopbackPort());
         }
 
-        public string Checkpoint(int round) => temp.File($"state/checkpoints/round-{round:D4}");
+        public string CoordinatorAudit => Path.Combine(folder.CoordinatorState, CoordinatorEngine.AuditFileName);
 
-        public PathofedProcess StartCoordinator() => PathofedProcess.Start("fed", "serve", "--plan", temp.File("plan.json"), "--state", temp.File("state"),
-            "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--cert", temp.File("certs/fed-coordinator.pfx"),
-            "--ca", temp.File("ca/ca.pem"), "--allow", temp.File("sites.txt"), "--linger", "5");
+        public string FinalModel => folder.FinalModel;
+
+        public string SiteAudit(string site) => Path.Combine(folder.SiteState(site), CoordinatorEngine.AuditFileName);
+
+        public string Features(string site) => sites.Single(s => s.Name == site).FeaturesFolder;
+
+        public string Checkpoint(int round) => Path.Combine(folder.CoordinatorState, CoordinatorEngine.CheckpointsFolderName, $"round-{round:D4}");
+
+        public PathofedProcess StartCoordinator() => PathofedProcess.Start("fed", "serve", "--plan", folder.PlanPath, "--state", folder.CoordinatorState,
+            "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--cert", folder.Certificate(LoopbackFederationFolder.CoordinatorName),
+            "--ca", folder.CaCertificate, "--allow", folder.AllowListPath, "--linger", "5");
 
         public PathofedProcess StartSite(string site) => PathofedProcess.Start("fed", "join", "--coordinator", $"localhost:{port}",
-            "--cert", temp.File($"certs/{site}.pfx"), "--ca", temp.File("ca/ca.pem"),
-            "--features", temp.File($"{site}/features"), "--labels", temp.File($"{site}/labels.csv"), "--state", temp.File($"{site}/state"));
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+            "--cert", folder.Certificate(site), "--ca", folder.CaCertificate,
+            "--features", Features(site), "--labels", sites.Single(s => s.Name == site).LabelsCsv, "--state", folder.SiteState(site));
     }
 }
