@@ -14,9 +14,16 @@ public sealed class RunCommandTests
         File.Copy(TestSlides.Bad.UnreadableSvs, temp.File("slides/case-2.svs"));
         UntrainedModels.WriteAbmil(temp.File("model"), seed: 3);
 
-        var (code, output, error) = await CliRunner.RunAsync("run", "--slides", temp.File("slides"), "--model", temp.File("model"), "--out", temp.File("out"));
+        File.WriteAllLines(temp.File("labels.csv"), ["slide_id,patient_id,label", "case-1,p1,tumour", "case-2,p2,normal"]);
+
+        var (code, output, error) = await CliRunner.RunAsync("run", "--slides", temp.File("slides"), "--model", temp.File("model"), "--out", temp.File("out"),
+            "--labels", temp.File("labels.csv"));
 
         Assert.True(code == ExitCodes.SomeFailed, output + error);
+        Assert.Contains($"report:   {temp.File("out/report.html")}", output);
+        string report = File.ReadAllText(temp.File("out/report.html"));
+        Assert.Contains($"pathofed run --slides {temp.File("slides")}", report);
+        Assert.Contains("Accuracy", report);
         Assert.Contains("1 scored, 0 already done, 1 failed", output);
         Assert.Contains("FAILED case-2", error);
         Assert.Contains($"scores:   {temp.File("out/scores.csv")}", output);

@@ -4,6 +4,7 @@ using PathoFed.Features.Pipeline;
 using PathoFed.Heatmaps;
 using PathoFed.Heatmaps.Batch;
 using PathoFed.Mil;
+using PathoFed.Mil.Data;
 using PathoFed.Mil.Models;
 using PathoFed.Slides.Tiling;
 
@@ -33,11 +34,15 @@ internal static class RunCommand
         var colormap = new Option<HeatmapColormap>("--cmap") { Description = "Heatmap colour map: jet or viridis.", DefaultValueFactory = _ => HeatmapColormap.Jet };
         var normalization = new Option<HeatmapNormalization>("--normalize") { Description = "Heatmap scaling: percentile (clip 1-99%) or rank.", DefaultValueFactory = _ => HeatmapNormalization.Percentile };
         var smooth = new Option<bool>("--smooth") { Description = "Gaussian smoothing of the heatmaps' score fields." };
+        var labels = new Option<string>("--labels")
+        {
+            Description = "Known labels of the slides (CSV as for 'train': slide_id, patient_id, label), for a classification model: report.html then shows accuracy and AUC.",
+        };
 
         var command = new Command("run",
             "Score a batch of slides in one go: tile, embed, score and draw heatmaps for every slide, streaming slides through the stages, " +
             "then write scores.csv, errors.csv and report.html. Re-running resumes; --shard splits a cohort over machines.");
-        foreach (Option option in new Option[] { slides, model, output, shard, slideMpp, colormap, normalization, smooth }) command.Add(option);
+        foreach (Option option in new Option[] { slides, model, output, shard, slideMpp, labels, colormap, normalization, smooth }) command.Add(option);
         extractor.AddTo(command);
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -48,9 +53,11 @@ internal static class RunCommand
             ExtractorRuntimeOptions runtimeOptions;
             EmbeddingPipelineOptions pipelineOptions;
             SlideShard part;
+            IReadOnlyDictionary<string, string>? trueLabels;
             try
             {
                 MilModelConfig config = MilModelFolder.Read(modelFolder).Config;
+                trueLabels = parse.GetValue(labels) is { } labelsCsv ? ReadTrueLabels(labelsCsv, config) : null;
                 (manifest, runtimeOptions, pipelineOptions) = extractor.Bind(parse, defaultModel: config.Features.ExtractorId);
                 part = SlideShard.Parse(parse.GetValue(shard)!);
                 all = SlideInputs.Resolve(parse.GetValue(slides)!, parse.GetValue(slideMpp));
@@ -74,6 +81,8 @@ internal static class RunCommand
                     Colormap = parse.GetValue(colormap),
                     Normalization = parse.GetValue(normalization),
                     Smooth = parse.GetValue(smooth),
+                    TrueLabels = trueLabels,
+                    Command = string.Join(' ', ["pathofed", .. parse.Tokens.Select(t => t.Value.Contains(' ') ? $"\"{t.Value}\"" : t.Value)]),
                 });
             }
             catch (MilException e)
@@ -89,6 +98,15 @@ internal static class RunCommand
             return code;
         });
         return command;
+    }
+
+    /// <summary>Class names by slide id from a labels file, for the report's metrics.</summary>
+    /// <exception cref="MilException">The file is unreadable, or the model is not a classifier.</exception>
+    private static Dictionary<string, string> ReadTrueLabels(string path, MilModelConfig model)
+    {
+        if (model.Task != MilTask.Classify) throw new MilException($"--labels '{path}': known labels are shown for classification models only; this model predicts {model.Task.ToString().ToLowerInvariant()}");
+        MilLabels known = LabelsCsv.Read(path, MilTask.Classify, allowSingleClass: true);
+        return known.Slides.ToDictionary(slide => slide.SlideId, slide => known.ClassNames[slide.Target.ClassIndex], StringComparer.Ordinal);
     }
 
     private static async Task PrintWhereAsync(CliConsole console, BatchScoringLayout layout, BatchScoringResult result, string[] slideInputs)

@@ -80,6 +80,35 @@ public sealed class BatchScoringJobTests(DefaultExtractorFixture fixture) : ICla
     }
 
     [Fact]
+    public async Task Run_WithKnownLabels_ReportsEverySlide_AndAHeatmapThatCannotBeDrawnKeepsTheScore()
+    {
+        using var temp = new TempFolder();
+        Directory.CreateDirectory(temp.File("out/heatmaps"));
+        File.WriteAllText(temp.File("out/heatmaps/b"), "a file where slide b's heatmap folder belongs");
+        var options = new BatchScoringOptions { TrueLabels = new Dictionary<string, string> { ["a"] = "tumour", ["b"] = "normal" }, Command = "pathofed run <test>" };
+        var job = new BatchScoringJob(fixture.Extractor, WriteModel(temp.File("model"), seed: 1), temp.File("out"), options);
+
+        BatchScoringResult result = await job.RunAsync([.. Manifest(temp, "a", "b"), new SlideSource("unreadable", TestSlides.Bad.UnreadableSvs)]);
+
+        Assert.Equal([SlideOutcomeKind.Done, SlideOutcomeKind.Done, SlideOutcomeKind.Failed], result.Batch.Outcomes.Select(o => o.Kind));
+        SlideRunRecord b = Assert.Single(result.Published, r => r.SlideId == "b");
+        Assert.True(b.Ok);
+        Assert.NotNull(b.PredictedClass);
+        Assert.Contains("heatmaps/b", b.HeatmapError);
+        List<string[]> errors = Csv.Parse(File.ReadAllText(temp.File("out/errors.csv")));
+        Assert.Equal(["b", "unreadable"], errors.Skip(1).Select(row => row[0]));
+        Assert.StartsWith("heatmap: ", errors[1][2]);
+
+        string report = File.ReadAllText(temp.File("out/report.html"));
+        foreach (string id in new[] { "a", "b", "unreadable" }) Assert.Contains($">{id}<", report);
+        Assert.Contains("pathofed run &lt;test&gt;", report);
+        Assert.Contains("No heatmap", report);
+        Assert.Contains("tiling: ", report);
+        Assert.Contains("AUC", report);
+        Assert.Contains("data:image/jpeg;base64,", report); // slide a's overlay, embedded
+    }
+
+    [Fact]
     public async Task Run_Again_SkipsFinishedSlides_RedoesAMissingOne_AndEveryOneForAnotherModel()
     {
         using var temp = new TempFolder();
