@@ -1,51 +1,62 @@
 using System.CommandLine;
-using PathoFed.Features.Extractors;
-using PathoFed.Features.Pipeline;
-using PathoFed.Slides.Synthetic;
-using PathoFed.Slides.Tiling;
+using PathoFed.Cli.Demo;
 
 namespace PathoFed.Cli.Commands;
 
 /// <summary>
-/// <c>pathofed demo</c>: the README's main job on an embedded default. Generates a realistic synthetic slide (no
-/// download needed) and runs the pipeline stages built so far on it.
+/// <c>pathofed demo</c>: the README's main job on an embedded default, every stage end to end on a synthetic cohort
+/// (no download, no data of anyone's): slides at three hospitals, federated training, batch scoring, heatmaps, report.
 /// </summary>
 internal static class DemoCommand
 {
-    private const long DemoSlideSidePx = 12_000;
-
     public static Command Create(CliConsole console)
     {
-        var output = new Option<string>("--out", "-o") { Description = "Output folder.", DefaultValueFactory = _ => "demo-out" };
-        var command = new Command("demo", "Generate a sample slide and run the pipeline built so far on it: tissue, patch grid, QC image, GeoJSON, patch embeddings.");
-        command.Add(output);
+        var output = new Option<string>("--out", "-o") { Description = "Output folder (a re-run resumes in it).", DefaultValueFactory = _ => "demo-out" };
+        var slidesPerSite = new Option<int>("--slides-per-site") { Description = "Synthetic slides at each of the three hospitals (at least 4).", DefaultValueFactory = _ => 10 };
+        var heldOut = new Option<int>("--held-out") { Description = "Held-out slides scored by the trained model (at least 2).", DefaultValueFactory = _ => 6 };
+        var slideSize = new Option<long>("--slide-size") { Description = "Side of each synthetic slide in pixels at 0.5 µm/px.", DefaultValueFactory = _ => 4096 };
+        var rounds = new Option<int>("--rounds") { Description = "Federated training rounds.", DefaultValueFactory = _ => 25 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the synthetic cohort and of training.", DefaultValueFactory = _ => 1 };
+
+        var command = new Command("demo",
+            "The whole pipeline on a synthetic cohort: pyramidal H&E slides with planted tumour foci at three hospitals, patch embeddings at each, " +
+            "an ABMIL head trained federatedly by a coordinator and three site processes over mutual TLS, then the held-out slides scored " +
+            "into scores.csv, heatmaps and report.html.");
+        foreach (Option option in new Option[] { output, slidesPerSite, heldOut, slideSize, rounds, seed }) command.Add(option);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            string folder = Path.GetFullPath(parse.GetValue(output)!);
-            string slides = Path.Combine(folder, "slides");
-            Directory.CreateDirectory(slides);
-
-            string slide = Path.Combine(slides, "demo-slide.svs");
-            if (!File.Exists(slide))
+            DemoOptions options;
+            try
             {
-                await console.Out.WriteLineAsync($"Generating a {DemoSlideSidePx:N0} x {DemoSlideSidePx:N0} px synthetic H&E slide (0.5 µm/px, pyramidal JPEG TIFF) ...");
-                var spec = SyntheticSlideSpec.WithRandomTissue(DemoSlideSidePx, DemoSlideSidePx, seed: 2026);
-                SyntheticSlideWriter.Write(slide, spec, cancellationToken: cancellationToken);
+                options = new DemoOptions
+                {
+                    OutputFolder = parse.GetValue(output)!,
+                    SlidesPerSite = parse.GetValue(slidesPerSite),
+                    HeldOutSlides = parse.GetValue(heldOut),
+                    SlideSizePx = parse.GetValue(slideSize),
+                    Rounds = parse.GetValue(rounds),
+                    Seed = parse.GetValue(seed),
+                }.Validate();
             }
-
-            // Tiled at the default extractor's grid and embedded in one pass, as 'pathofed embed' does.
-            var sources = SlideInputs.Resolve([slides]);
-            string features = Path.Combine(folder, "features");
-            int code = await EmbedCommand.RunAsync(console, HandETextureExtractor.Manifest, ExtractorRuntimeOptions.Default, EmbeddingPipelineOptions.Default,
-                tilingSettings: null, sources, features, cancellationToken);
-            if (code == ExitCodes.Ok)
+            catch (ArgumentException e)
             {
-                string outputs = Path.Combine(features, "demo-slide");
-                await console.Out.WriteLineAsync($"Look at {Path.Combine(outputs, "qc.png")} (tissue outline and patch grid); " +
-                    $"import {Path.Combine(outputs, "tissue.geojson")} into QuPath over {slide}; " +
-                    $"patch embeddings ({HandETextureExtractor.EmbeddingDim} H&E texture features each) are in {Path.Combine(outputs, "features.parquet")}.");
+                await console.Error.WriteLineAsync($"error: {e.Message}");
+                return ExitCodes.Usage;
             }
-            return code;
+            try
+            {
+                return await new DemoRun(console, options).RunAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                await console.Error.WriteLineAsync("cancelled: run 'pathofed demo' again with the same options to resume.");
+                return ExitCodes.Cancelled;
+            }
+            catch (PathoFedException e)
+            {
+                await console.Error.WriteLineAsync($"error: {e.Message}");
+                return ExitCodes.SomeFailed;
+            }
         });
         return command;
     }

@@ -27,8 +27,8 @@ public sealed class SyntheticCohortException(string message) : PathoFedException
 
 /// <summary>
 /// Generates a labelled synthetic cohort for federated MIL: per site <c>&lt;site&gt;/slides/&lt;slide&gt;.svs</c>
-/// (Aperio-flavour pyramids), <c>&lt;site&gt;/labels.csv</c> (<c>slide_id,patient_id,site,label</c> with label 1 for
-/// tumour and 0 for normal; LabelsCsv requires the patient column), <c>&lt;site&gt;/foci.csv</c> (the tumour foci as
+/// (Aperio-flavour pyramids), <c>&lt;site&gt;/labels.csv</c> (<c>slide_id,patient_id,site,label</c> with label tumour or
+/// normal; LabelsCsv requires the patient column), <c>&lt;site&gt;/foci.csv</c> (the tumour foci as
 /// ellipses, level-0 px) and <c>&lt;site&gt;/foci/&lt;slide&gt;.geojson</c> (the same foci as polygons, for QuPath and for
 /// checking heatmaps); the same under <c>held-out/</c> for evaluation; and <c>cohort.json</c>, the options. Tumour slides
 /// carry 1-3 foci over 8-20% of their tissue, normal slides none; every site stains a little differently (non-IID),
@@ -36,11 +36,11 @@ public sealed class SyntheticCohortException(string message) : PathoFedException
 /// </summary>
 public static class SyntheticCohort
 {
-    /// <summary>The label of slides with tumour foci (class 1 of LabelsCsv's numerically sorted classes).</summary>
-    public const string TumourLabel = "1";
+    /// <summary>The label of slides with tumour foci (class 1: LabelsCsv sorts class names, normal before tumour).</summary>
+    public const string TumourLabel = "tumour";
 
     /// <summary>The label of slides without tumour.</summary>
-    public const string NormalLabel = "0";
+    public const string NormalLabel = "normal";
     public const string HeldOutSite = "held-out";
     public const string SlidesFolder = "slides";
     public const string SlideExtension = ".svs";

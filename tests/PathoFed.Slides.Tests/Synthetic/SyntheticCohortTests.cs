@@ -58,7 +58,7 @@ public sealed class SyntheticCohortTests(SyntheticCohortFixture cohort) : IClass
                 Assert.Equal(string.Create(CultureInfo.InvariantCulture, $"{site}-{i:D3}"), slideId);
                 Assert.Equal(slideId, fields[1]);
                 Assert.Contains(fields[2], SyntheticCohortFixture.Options.Sites);
-                Assert.Contains(fields[3], new[] { "0", "1" });
+                Assert.Contains(fields[3], new[] { SyntheticCohort.NormalLabel, SyntheticCohort.TumourLabel });
                 labels.Add(fields[3]);
                 Assert.True(File.Exists(Path.Combine(siteFolder, SyntheticCohort.SlidesFolder, slideId + ".svs")), $"{slideId}.svs missing");
 
@@ -68,10 +68,10 @@ public sealed class SyntheticCohortTests(SyntheticCohortFixture cohort) : IClass
                     Path.Combine(siteFolder, SyntheticCohort.FociFolder, slideId + SyntheticCohort.FociGeoJsonExtension)));
                 int polygons = geoJson.RootElement.GetProperty("features").GetArrayLength();
                 Assert.Equal(csvFoci, polygons);
-                if (fields[3] == "1") Assert.InRange(csvFoci, 1, 3);
+                if (fields[3] == SyntheticCohort.TumourLabel) Assert.InRange(csvFoci, 1, 3);
                 else Assert.Equal(0, csvFoci);
             }
-            Assert.Equal(["0", "1"], labels.Order());
+            Assert.Equal([SyntheticCohort.NormalLabel, SyntheticCohort.TumourLabel], labels.Order());
             Assert.Empty(Directory.EnumerateFiles(Path.Combine(siteFolder, SyntheticCohort.SlidesFolder), ".tmp-*"));
         }
     }
