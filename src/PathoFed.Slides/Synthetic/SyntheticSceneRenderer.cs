@@ -409,17 +409,7 @@ internal sealed class SyntheticSceneRenderer
                     continue;
                 }
 
-                double pick = random.NextDouble();
-                NucleusKind kind = NucleusKinds[^1];
-                foreach (NucleusKind candidate in NucleusKinds)
-                {
-                    if (pick < candidate.Probability)
-                    {
-                        kind = candidate;
-                        break;
-                    }
-                    pick -= candidate.Probability;
-                }
+                NucleusKind kind = WeightedChoice.Pick(NucleusKinds, candidate => candidate.Probability, random.NextDouble());
                 double radius = random.Range(kind.MinRadiusUm, kind.MaxRadiusUm) / _mpp;
                 double elongation = Math.Sqrt(random.Range(kind.MinElongation, kind.MaxElongation));
                 double jitter = random.Range(-0.35, 0.35);

@@ -182,17 +182,7 @@ public sealed record SyntheticSlideSpec(long Width, long Height, IReadOnlyList<S
             for (int attempt = 0; attempt < FocusAttempts && placed is null; attempt++)
             {
                 // A section picked by area; the focus is its shape scaled by s, stretched by aspect, shifted inside it.
-                double pick = random.NextDouble() * tissueTotal;
-                SyntheticEllipse host = Tissue[^1];
-                foreach (SyntheticEllipse section in Tissue)
-                {
-                    if (pick < section.Area)
-                    {
-                        host = section;
-                        break;
-                    }
-                    pick -= section.Area;
-                }
+                SyntheticEllipse host = WeightedChoice.Pick(Tissue, section => section.Area, random.NextDouble() * tissueTotal);
                 double scale = Math.Sqrt(area / host.Area);
                 double aspect = random.Range(0.8, 1.25);
                 double extent = scale * Math.Max(aspect, 1 / aspect);
