@@ -134,8 +134,12 @@ public static class SyntheticCohort
             string path = Path.Combine(folder, slide.RelativePath);
             bool exists = File.Exists(path);
             if (!exists) SyntheticSlideWriter.Write(path, slide.Spec, progress: null, cancellationToken);
-            Interlocked.Increment(ref exists ? ref skipped : ref written);
-            progress?.Report(new SyntheticCohortProgress(Interlocked.Increment(ref done), slides.Count, slide.SlideId, exists));
+            lock (parallel) // counts and reports in step, so that "k of n" lines arrive in order
+            {
+                if (exists) skipped++;
+                else written++;
+                progress?.Report(new SyntheticCohortProgress(++done, slides.Count, slide.SlideId, exists));
+            }
         });
 
         foreach (var group in groups)
