@@ -28,7 +28,7 @@ public sealed partial class DemoCommandTests(ITestOutputHelper log)
         Assert.True(Metric(FociAuc(), output) >= 0.8, output);
         List<string[]> scores = Csv.Parse(File.ReadAllText(Path.Combine(root, "results", "scores.csv")));
         Assert.Equal(6, scores.Count - 1);
-        Assert.All(scores.Skip(1), row => Assert.Equal("ok", row[2]));
+        Assert.All(scores.Skip(1), row => Assert.Equal("ok", row[3]));
         Assert.Contains("ROC AUC", File.ReadAllText(Path.Combine(root, "results", "report.html")));
 
         // Each hospital embedded its own slides only, and every party's audit trail is intact.

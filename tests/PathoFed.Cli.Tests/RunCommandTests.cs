@@ -57,8 +57,8 @@ public sealed class RunCommandTests
         Assert.Contains("already done", output);
         List<string[]> scores = Csv.Parse(File.ReadAllText(temp.File("out/scores.csv")));
         Assert.Equal(ids, scores.Skip(1).Select(row => row[0]));
-        Assert.All(scores.Skip(1), row => Assert.Equal("ok", row[2]));
-        Assert.Single(scores.Skip(1).Select(row => row[4]).Distinct()); // one slide under four ids: one probability
+        Assert.All(scores.Skip(1), row => Assert.Equal("ok", row[3]));
+        Assert.Single(scores.Skip(1).Select(row => row[5]).Distinct()); // one slide under four ids: one probability
         Assert.Empty(Directory.EnumerateFiles(temp.File("out"), ".tmp-*", SearchOption.AllDirectories));
     }
 

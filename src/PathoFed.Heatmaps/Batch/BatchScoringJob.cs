@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using System.Threading.Channels;
 using PathoFed.Features.Extractors;
 using PathoFed.Features.Pipeline;
@@ -37,7 +36,6 @@ public sealed class BatchScoringJob
         _options = options ?? BatchScoringOptions.Default;
         Model = TrainedHead.Load(modelFolder);
         Model.Model.Config.EnsureCompatible(extractor.Manifest.Id, extractor.Sha256, extractor.Manifest.Output.Dim);
-        ModelFingerprint = FingerprintOf(modelFolder);
         Layout = new BatchScoringLayout(outputFolder);
         _embedding = new EmbeddingJob(extractor, Layout.FeaturesFolder, tiling: null, _options.Embedding);
     }
@@ -45,7 +43,7 @@ public sealed class BatchScoringJob
     public TrainedHead Model { get; }
 
     /// <summary>sha256 of the model folder's configuration and weights: results of another model are never taken as done.</summary>
-    public string ModelFingerprint { get; }
+    public string ModelFingerprint => Model.Sha256;
 
     public BatchScoringLayout Layout { get; }
 
@@ -225,16 +223,6 @@ public sealed class BatchScoringJob
     private static string DescribeScore(SlideRunRecord record) => record.PredictedClass is { } predicted
         ? $"{predicted} ({record.Probabilities!.Max():0.000})"
         : $"risk {record.Risk:0.###}";
-
-    private static string FingerprintOf(string modelFolder)
-    {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (string name in new[] { MilModelFolder.ConfigFileName, MilModelFolder.WeightsFileName })
-        {
-            hash.AppendData(File.ReadAllBytes(Path.Combine(modelFolder, name)));
-        }
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
-    }
 
     /// <summary>An exclusive lock on <paramref name="path"/> (flock on Linux), waited for while another process holds it.</summary>
     private static async Task<FileStream> AcquireLockAsync(string path, CancellationToken cancellationToken)

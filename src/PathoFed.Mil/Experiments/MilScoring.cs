@@ -72,22 +72,23 @@ public static class MilScoring
     }
 
     /// <summary>
-    /// Writes scores.csv atomically. Columns: slide_id, model, status (ok, skipped or failed), prediction (class name, or
-    /// risk), then p_&lt;class&gt; per class or risk, and the reason a slide has no score.
+    /// Writes scores.csv atomically. Columns: slide_id, model (the folder's name), model_sha256 (its configuration and
+    /// weights), status (ok, skipped or failed), prediction (class name, or risk), then p_&lt;class&gt; per class or risk,
+    /// and the reason a slide has no score.
     /// </summary>
     public static void WriteCsv(string path, TrainedHead model, IReadOnlyList<SlideScore> scores)
     {
         IReadOnlyList<string> classes = model.Model.Config.ClassNames;
         bool survival = model.Model.Config.Task == MilTask.Survival;
         string[] valueColumns = survival ? ["risk"] : classes.Select(c => "p_" + c).ToArray();
-        var lines = new List<string> { Csv.FormatRow(["slide_id", "model", "status", "prediction", .. valueColumns, "reason"]) };
+        var lines = new List<string> { Csv.FormatRow(["slide_id", "model", "model_sha256", "status", "prediction", .. valueColumns, "reason"]) };
         foreach (SlideScore score in scores)
         {
             string[] values = score.Prediction is not { } p ? new string[valueColumns.Length]
                 : survival ? [Format(p.Risk!.Value)]
                 : p.Probabilities.Select(Format).ToArray();
             string prediction = score.Prediction is null ? "" : score.PredictedClass ?? Format(score.Prediction.Risk!.Value);
-            lines.Add(Csv.FormatRow([score.SlideId, model.Name, score.Status, prediction, .. values.Select(v => v ?? ""), score.SkipReason ?? ""]));
+            lines.Add(Csv.FormatRow([score.SlideId, model.Name, model.Sha256, score.Status, prediction, .. values.Select(v => v ?? ""), score.SkipReason ?? ""]));
         }
         string? folder = Path.GetDirectoryName(Path.GetFullPath(path));
         if (folder is not null) Directory.CreateDirectory(folder);

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 using PathoFed.Mil.Data;
 using PathoFed.Mil.Heads;
@@ -11,7 +12,7 @@ public sealed class TrainedHead
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    private TrainedHead(MilModel model, IMilHead head, string name) => (Model, Head, Name) = (model, head, name);
+    private TrainedHead(MilModel model, IMilHead head, string name, string sha256) => (Model, Head, Name, Sha256) = (model, head, name, sha256);
 
     public MilModel Model { get; }
 
@@ -19,6 +20,9 @@ public sealed class TrainedHead
 
     /// <summary>How scores name the model: its folder's name.</summary>
     public string Name { get; }
+
+    /// <summary>sha256 of the folder's configuration and weights: which model this is, whatever its folder is called.</summary>
+    public string Sha256 { get; }
 
     /// <exception cref="MilException">The folder is not a readable model, or its weights do not fit its head.</exception>
     public static TrainedHead Load(string folder)
@@ -35,7 +39,17 @@ public sealed class TrainedHead
         }
         IMilHead head = MilHeads.Create(config, seed: 0);
         head.SetParameters(model.Weights);
-        return new TrainedHead(model, head, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder))));
+        return new TrainedHead(model, head, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder))), Sha256Of(folder));
+    }
+
+    private static string Sha256Of(string folder)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (string name in new[] { MilModelFolder.ConfigFileName, MilModelFolder.WeightsFileName })
+        {
+            hash.AppendData(File.ReadAllBytes(Path.Combine(folder, name)));
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
     /// <summary>The model folder content for a trained head.</summary>

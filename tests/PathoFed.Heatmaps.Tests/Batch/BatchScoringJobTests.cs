@@ -74,7 +74,7 @@ public sealed class BatchScoringJobTests(DefaultExtractorFixture fixture) : ICla
         Assert.Contains("boxes_0.dcm", errors);
         List<string[]> scores = Csv.Parse(File.ReadAllText(temp.File("out/scores.csv")));
         Assert.Equal(["dicom", "good", "missing", "unreadable"], scores.Skip(1).Select(row => row[0]));
-        Assert.Equal(["failed", "ok", "failed", "failed"], scores.Skip(1).Select(row => row[2]));
+        Assert.Equal(["failed", "ok", "failed", "failed"], scores.Skip(1).Select(row => row[3]));
         Assert.StartsWith("tiling failed:", scores[4][^1]);
         Assert.False(Directory.Exists(temp.File("out/heatmaps/unreadable")));
     }

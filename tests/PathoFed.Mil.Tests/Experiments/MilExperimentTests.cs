@@ -84,15 +84,17 @@ public sealed class MilExperimentTests
         Assert.Equal(24, result.Scored);
         Assert.Equal("slide-nan", Assert.Single(result.Slides, s => s.Prediction is null).SlideId);
         List<string[]> rows = Csv.Parse(File.ReadAllText(temp.File("out/scores.csv")));
-        Assert.Equal(["slide_id", "model", "status", "prediction", "p_MSI", "p_MSS", "reason"], rows[0]);
+        Assert.Equal(["slide_id", "model", "model_sha256", "status", "prediction", "p_MSI", "p_MSS", "reason"], rows[0]);
         Assert.Equal(26, rows.Count);
+        byte[] modelBytes = [.. File.ReadAllBytes(temp.File("model/config.json")), .. File.ReadAllBytes(temp.File("model/weights.safetensors"))];
+        Assert.All(rows.Skip(1), row => Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(modelBytes)), row[2]));
         string[] skipped = rows.Single(r => r[0] == "slide-nan");
-        Assert.Equal("skipped", skipped[2]);
-        Assert.Contains("non-finite", skipped[6]);
-        foreach (string[] row in rows.Skip(1).Where(r => r[2] == "ok"))
+        Assert.Equal("skipped", skipped[3]);
+        Assert.Contains("non-finite", skipped[7]);
+        foreach (string[] row in rows.Skip(1).Where(r => r[3] == "ok"))
         {
-            Assert.Equal(1.0, double.Parse(row[4], System.Globalization.CultureInfo.InvariantCulture) + double.Parse(row[5], System.Globalization.CultureInfo.InvariantCulture), 4);
-            Assert.Contains(row[3], new[] { "MSI", "MSS" });
+            Assert.Equal(1.0, double.Parse(row[5], System.Globalization.CultureInfo.InvariantCulture) + double.Parse(row[6], System.Globalization.CultureInfo.InvariantCulture), 4);
+            Assert.Contains(row[4], new[] { "MSI", "MSS" });
         }
         MilExample first = dataset.Examples[0];
         PatchScoreTable.Content patches = await PatchScoreTable.ReadAsync(temp.File($"out/patches/{first.SlideId}.parquet"));
