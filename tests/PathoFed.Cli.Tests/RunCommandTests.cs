@@ -25,6 +25,7 @@ public sealed class RunCommandTests
         Assert.Contains($"pathofed run --slides {temp.File("slides")}", report);
         Assert.Contains("Accuracy", report);
         Assert.Contains("1 scored, 0 already done, 1 failed", output);
+        Assert.Matches(@"Stages \(running at once\): tiling [0-9.]+ s, embedding [0-9.]+ s, scoring [0-9.]+ s, heatmap [0-9.]+ s busy in [0-9.]+ s\.", output);
         Assert.Contains("FAILED case-2", error);
         Assert.Contains($"scores:   {temp.File("out/scores.csv")}", output);
         Assert.Contains($"pathofed view --slides {temp.File("slides")} --results {temp.File("out")}", output);

@@ -113,6 +113,7 @@ internal static class RunCommand
     {
         int scored = result.Published.Count(r => r.Ok);
         await console.Out.WriteLineAsync($"The folder now holds {scored} scored and {result.Published.Count - scored} failed slides for this model.");
+        if (result.Batch.Done > 0) await console.Out.WriteLineAsync($"Stages (running at once): {result.Stages}.");
         await console.Out.WriteLineAsync($"  scores:   {layout.ScoresCsv}");
         await console.Out.WriteLineAsync($"  heatmaps: {layout.HeatmapsFolder}/<slide>/ (overlay.png, gallery.png, heatmap.geojson for QuPath, heatmap.tif)");
         if (File.Exists(layout.Report)) await console.Out.WriteLineAsync($"  report:   {layout.Report}");

@@ -13,7 +13,7 @@ using PathoFed.Slides.Tiling;
 namespace PathoFed.Heatmaps.Batch;
 
 /// <summary>What a run did with its slides, and every slide the shared output folder now holds for the model.</summary>
-public sealed record BatchScoringResult(SlideBatchResult Batch, IReadOnlyList<SlideRunRecord> Published);
+public sealed record BatchScoringResult(SlideBatchResult Batch, IReadOnlyList<SlideRunRecord> Published, BatchStageTimes Stages);
 
 /// <summary>
 /// <c>pathofed run</c>: tiles, embeds, scores and draws heatmaps for a batch of slides into one output folder
@@ -55,14 +55,16 @@ public sealed class BatchScoringJob
         var embedded = Channel.CreateBounded<SlideInFlight>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
         var outcomes = new Dictionary<SlideSource, SlideOutcome>();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var times = new BatchStageTimes();
 
         await Task.WhenAll(
-            RunStageAsync(() => TileAllAsync(sources, tiled.Writer, progress, stop.Token), tiled.Writer, stop),
-            RunStageAsync(() => EmbedAllAsync(tiled.Reader, embedded.Writer, stop.Token), embedded.Writer, stop),
-            RunStageAsync(() => FinishAllAsync(embedded.Reader, outcomes, progress, stop.Token), output: null, stop));
+            RunStageAsync(() => TileAllAsync(sources, tiled.Writer, progress, times, stop.Token), tiled.Writer, stop),
+            RunStageAsync(() => EmbedAllAsync(tiled.Reader, embedded.Writer, times, stop.Token), embedded.Writer, stop),
+            RunStageAsync(() => FinishAllAsync(embedded.Reader, outcomes, progress, times, stop.Token), output: null, stop));
+        times.Stop();
 
         SlideBatchResult batch = new([.. sources.Select(s => outcomes[s])]);
-        return new BatchScoringResult(batch, await PublishAsync(cancellationToken));
+        return new BatchScoringResult(batch, await PublishAsync(cancellationToken), times);
     }
 
     /// <summary>
@@ -108,7 +110,7 @@ public sealed class BatchScoringJob
         public bool Pending => Outcome is null;
     }
 
-    private async Task TileAllAsync(IReadOnlyList<SlideSource> sources, ChannelWriter<SlideInFlight> output, IProgress<SlideProgress>? progress, CancellationToken cancellationToken)
+    private async Task TileAllAsync(IReadOnlyList<SlideSource> sources, ChannelWriter<SlideInFlight> output, IProgress<SlideProgress>? progress, BatchStageTimes times, CancellationToken cancellationToken)
     {
         foreach (SlideSource source in sources)
         {
@@ -121,33 +123,33 @@ public sealed class BatchScoringJob
             }
             else
             {
-                await AttemptAsync(slide, "tiling", async () =>
+                await AttemptAsync(slide, "tiling", times, async () =>
                     slide.Tiles = await _embedding.TileAsync(source, FeaturesFolder(source), slide.Progress, cancellationToken));
             }
             await output.WriteAsync(slide, cancellationToken);
         }
     }
 
-    private async Task EmbedAllAsync(ChannelReader<SlideInFlight> input, ChannelWriter<SlideInFlight> output, CancellationToken cancellationToken)
+    private async Task EmbedAllAsync(ChannelReader<SlideInFlight> input, ChannelWriter<SlideInFlight> output, BatchStageTimes times, CancellationToken cancellationToken)
     {
         await foreach (SlideInFlight slide in input.ReadAllAsync(cancellationToken))
         {
             if (slide.Pending)
             {
-                await AttemptAsync(slide, "embedding", async () =>
+                await AttemptAsync(slide, "embedding", times, async () =>
                     slide.Embedded = await _embedding.EmbedTiledAsync(slide.Source, FeaturesFolder(slide.Source), slide.Tiles!, slide.Progress, cancellationToken));
             }
             await output.WriteAsync(slide, cancellationToken);
         }
     }
 
-    private async Task FinishAllAsync(ChannelReader<SlideInFlight> input, Dictionary<SlideSource, SlideOutcome> outcomes, IProgress<SlideProgress>? progress, CancellationToken cancellationToken)
+    private async Task FinishAllAsync(ChannelReader<SlideInFlight> input, Dictionary<SlideSource, SlideOutcome> outcomes, IProgress<SlideProgress>? progress, BatchStageTimes times, CancellationToken cancellationToken)
     {
         await foreach (SlideInFlight slide in input.ReadAllAsync(cancellationToken))
         {
             SlideScore? score = null;
-            if (slide.Pending) await AttemptAsync(slide, "scoring", async () => score = await ScoreAsync(slide, cancellationToken));
-            string? heatmapError = slide.Pending ? await DrawHeatmapAsync(slide.Source, cancellationToken) : null;
+            if (slide.Pending) await AttemptAsync(slide, "scoring", times, async () => score = await ScoreAsync(slide, cancellationToken));
+            string? heatmapError = slide.Pending ? await times.TimeAsync("heatmap", () => DrawHeatmapAsync(slide.Source, cancellationToken)) : null;
 
             SlideRunRecord record = slide.Outcome ?? SlideRunRecord.Scored(slide.Source.Path, ModelFingerprint, slide.Embedded!.Patches, score!, heatmapError);
             if (!slide.AlreadyDone) record.Write(Layout.State(slide.Source.SlideId));
@@ -192,11 +194,15 @@ public sealed class BatchScoringJob
     private string FeaturesFolder(SlideSource source) => Path.Combine(Layout.FeaturesFolder, source.SlideId);
 
     /// <summary>Runs one stage for one slide; a failure that belongs to the slide is recorded on it, anything else stops the run.</summary>
-    private async Task AttemptAsync(SlideInFlight slide, string stage, Func<Task> work)
+    private async Task AttemptAsync(SlideInFlight slide, string stage, BatchStageTimes times, Func<Task> work)
     {
         try
         {
-            await work();
+            await times.TimeAsync(stage, async () =>
+            {
+                await work();
+                return true;
+            });
         }
         catch (Exception e) when (SlideBatch.IsSlideFailure(e))
         {

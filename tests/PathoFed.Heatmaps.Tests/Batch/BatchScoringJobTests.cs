@@ -43,6 +43,8 @@ public sealed class BatchScoringJobTests(DefaultExtractorFixture fixture) : ICla
         }
         Assert.Contains(reports, r => r is SlideProgress.Advanced { Fraction: > 0.5 });
         Assert.Equal(2, reports.Count(r => r is SlideProgress.Finished));
+        Assert.Equal(["tiling", "embedding", "scoring", "heatmap"], result.Stages.Busy.Keys);
+        Assert.All(result.Stages.Busy.Values, busy => Assert.InRange(busy, TimeSpan.FromTicks(1), result.Stages.Wall));
 
         // The same features scored by 'pathofed score' give the same table.
         ScoringResult separate = await MilScoring.ScoreAsync(TrainedHead.Load(model), temp.File("out/features"), temp.File("separate.csv"), patchScoresFolder: null);
