@@ -68,6 +68,7 @@ internal sealed class DemoRun(CliConsole console, DemoOptions options)
         int code = await SlideBatchRun.RunAsync(console, "held-out: scoring", "scored", heldOut, ResultsFolder,
             async (progress, token) => (scored = await scoring.RunAsync(heldOut, progress, token)).Batch, cancellationToken);
         if (scored is null) return code;
+        await console.Out.WriteLineAsync($"Stages (running at once): {scored.Stages}.");
 
         IReadOnlyList<FociAgreement> foci = await PlantedFociCheck.MeasureAsync(SiteFolder(SyntheticCohort.HeldOutSite, SyntheticCohort.FociFileName),
             scoring.Layout.PatchScores, cancellationToken);
