@@ -6,7 +6,7 @@
 # lr and epochs (rounds x local epochs). Appends one CSV row per run to OUT (skips rows already there, so it resumes).
 #   tools/bench-fed-noniid.sh OUT.csv "SEEDS" "ALPHAS" "SETTINGS..."
 #   a setting is  lr:rounds:local_epochs[:fedprox_mu[:fedadam_server_lr]], e.g. 0.003:50:1  or  0.003:50:1:0.01:0.03
-# Summarise with tools/summarise-fed-noniid.py OUT.csv.
+# STRATEGIES="fedadam" restricts the strategies run. Summarise with tools/summarise-fed-noniid.py OUT.csv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$1; seeds=$2; alphas=$3; shift 3
@@ -18,7 +18,7 @@ for setting in "$@"; do
   mu=${mu:-0.01}; slr=${slr:-0.01}
   for alpha in $alphas; do
     for seed in $seeds; do
-      for strategy in fedavg fedprox fedadam; do
+      for strategy in ${STRATEGIES:-fedavg fedprox fedadam}; do
         case $strategy in
           fedprox) opts="{\"proximal_mu\":$mu}" ;;
           fedadam) opts="{\"server_learning_rate\":$slr}" ;;

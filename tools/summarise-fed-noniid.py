@@ -21,22 +21,25 @@ print("| setting lr:rounds:local_epochs[:mu[:server_lr]] | α | seeds | pooled |
 print("|---|---|---|---|---|---|---|---|")
 gaps = {}
 for (setting, alpha), rs in sorted(groups.items()):
+    # pooled and local-only do not depend on the strategy: take them from any row of the seed.
     by = {s: {int(r["seed"]): r for r in rs if r["strategy"] == s} for s in strategies}
-    seeds = sorted(set.intersection(*(set(by[s]) for s in strategies)))
+    present = [s for s in strategies if by[s]]
+    seeds = sorted(set.intersection(*(set(by[s]) for s in present)))
     if not seeds:
         continue
-    pooled = [float(by["fedavg"][k]["pooled_auc"]) for k in seeds]
-    local = [float(by["fedavg"][k]["local_only_auc"]) for k in seeds]
-    fed = {s: [float(by[s][k]["federated_auc"]) for k in seeds] for s in strategies}
-    print(f"| {setting} | {alpha} | {','.join(map(str, seeds))} | {ms(pooled)} | {ms(local)} | " + " | ".join(ms(fed[s]) for s in strategies) + " |")
-    gaps[(setting, alpha)] = (seeds, {s: [f - p for f, p in zip(fed[s], pooled)] for s in strategies})
+    first = by[present[0]]
+    pooled = [float(first[k]["pooled_auc"]) for k in seeds]
+    local = [float(first[k]["local_only_auc"]) for k in seeds]
+    fed = {s: [float(by[s][k]["federated_auc"]) for k in seeds] for s in present}
+    print(f"| {setting} | {alpha} | {','.join(map(str, seeds))} | {ms(pooled)} | {ms(local)} | " + " | ".join(ms(fed[s]) if s in fed else "-" for s in strategies) + " |")
+    gaps[(setting, alpha)] = (seeds, {s: [f - p for f, p in zip(fed[s], pooled)] for s in present})
 
 print()
 print("federated minus pooled, per seed: mean / median (✓ = within 0.02)")
 for (setting, alpha), (seeds, g) in gaps.items():
     cells = []
-    for s in strategies:
+    for s in g:
         mean, med = st.mean(g[s]), st.median(g[s])
         cells.append(f"{s} {mean:+.3f}{'✓' if mean >= -0.02 else '✗'} / {med:+.3f}{'✓' if med >= -0.02 else '✗'}")
     print(f"{setting} α={alpha} seeds {','.join(map(str, seeds))}: " + "; ".join(cells) + "   per seed: " +
-          " ".join(f"{s}[{' '.join(f'{x:+.2f}' for x in g[s])}]" for s in strategies))
+          " ".join(f"{s}[{' '.join(f'{x:+.2f}' for x in g[s])}]" for s in g))
