@@ -40,6 +40,6 @@ for (setting, alpha), (seeds, g) in gaps.items():
     cells = []
     for s in g:
         mean, med = st.mean(g[s]), st.median(g[s])
-        cells.append(f"{s} {mean:+.3f}{'✓' if mean >= -0.02 else '✗'} / {med:+.3f}{'✓' if med >= -0.02 else '✗'}")
+        cells.append(f"{s} {mean:+.3f}{'✓' if round(mean, 3) >= -0.02 else '✗'} / {med:+.3f}{'✓' if round(med, 3) >= -0.02 else '✗'}")
     print(f"{setting} α={alpha} seeds {','.join(map(str, seeds))}: " + "; ".join(cells) + "   per seed: " +
           " ".join(f"{s}[{' '.join(f'{x:+.2f}' for x in g[s])}]" for s in g))
