@@ -40,4 +40,25 @@ public sealed class FedSimulateCommandTests
         Assert.Equal(ExitCodes.Usage, code);
         Assert.Contains("fedmagic", error);
     }
+
+    [Fact]
+    public async Task Simulate_StrategyOptions_ReachTheStrategy_AndATypoIsAUsageError()
+    {
+        using var temp = new TempFolder();
+        var cohort = await PlantedCohort.WriteAsync(temp.Path, MilTestData.WitnessClassification(36, 8, 0.15, seed: 4), MilTask.Classify);
+        string[] common = ["fed", "simulate", "--features", cohort.FeaturesDir, "--labels", cohort.LabelsCsv, "--task", "classify", "--sites", "3",
+            "--rounds", "1", "--strategy", "fedadam", "--seed", "1"];
+
+        var (code, _, error) = await CliRunner.RunAsync([.. common, "--strategy-options", """{"server_learning_rate": 0.03}""", "--out", temp.File("ok")]);
+        Assert.True(code == ExitCodes.Ok, error);
+        using (var results = JsonDocument.Parse(File.ReadAllBytes(temp.File("ok/results.json"))))
+        {
+            Assert.Contains("0.03", results.RootElement.GetProperty("options").GetProperty("strategyOptionsJson").GetString());
+        }
+
+        var (typoCode, _, typoError) = await CliRunner.RunAsync([.. common, "--strategy-options", """{"server_lr": 0.03}""", "--out", temp.File("typo")]);
+        Assert.Equal(ExitCodes.Usage, typoCode);
+        Assert.Contains("server_lr", typoError);
+        Assert.False(Directory.Exists(temp.File("typo/coordinator")));
+    }
 }

@@ -54,7 +54,13 @@ public sealed record SimulationOptions
 
     public int BagsPerStep { get; init; } = 8;
 
-    public float LearningRate { get; init; } = 1e-3f;
+    /// <summary>
+    /// AdamW learning rate of every arm. 3e-3, not the plan's 1e-3: on the planted-witness non-IID grid
+    /// (<c>tools/bench-fed-noniid.sh</c>, README) ABMIL at 1e-3 spends a third of a 30-epoch run on its starting plateau; at 3e-3,
+    /// picked on seed 0, mean test AUC over seeds 1-5 is higher for every federated arm at Dirichlet α = 0.5 and 1, and for
+    /// pooled training about the same (α = 0.5) or higher (α = 1).
+    /// </summary>
+    public float LearningRate { get; init; } = 3e-3f;
 
     public float WeightDecay { get; init; } = 1e-4f;
 

@@ -26,6 +26,11 @@ internal static class FedSimulateCommand
         var localEpochs = new Option<int>("--local-epochs") { Description = "Epochs each site trains per round.", DefaultValueFactory = _ => defaults.LocalEpochs };
         var strategy = new Option<string>("--strategy") { Description = $"Aggregation: {string.Join(", ", AggregationStrategyFactory.Names)}.", DefaultValueFactory = _ => defaults.Strategy };
         strategy.AcceptOnlyFromAmong([.. AggregationStrategyFactory.Names]);
+        var strategyOptions = new Option<string?>("--strategy-options")
+        {
+            Description = "The strategy's options as JSON, as in a plan's strategy_options, e.g. '{\"proximal_mu\": 0.1}' or '{\"server_learning_rate\": 0.03}' " +
+                "(the sites' learning rate and local epochs come from --lr and --local-epochs).",
+        };
         var secure = new Option<bool>("--secure-aggregation") { Description = "Pairwise-masked aggregation: the coordinator learns only the sum of the updates." };
         var dpNoise = new Option<double?>("--dp-noise") { Description = "Differential privacy: noise multiplier σ (sites clip and noise their updates)." };
         var dpClip = new Option<double>("--dp-clip") { Description = "Differential privacy: L2 clip norm C of each update.", DefaultValueFactory = _ => defaults.DpClipNorm };
@@ -39,7 +44,7 @@ internal static class FedSimulateCommand
         var command = new Command("simulate", "Simulate a federation on one cohort: patients split into sites and a 25% test set; pooled vs local-only vs " +
             "federated test metrics side by side, with the bytes each site exchanged per round.");
         data.AddTo(command);
-        foreach (Option option in new Option[] { sites, partition, alpha, rounds, localEpochs, strategy, secure, dpNoise, dpClip, head, learningRate, noBalance, freshOptimizer, seed, output })
+        foreach (Option option in new Option[] { sites, partition, alpha, rounds, localEpochs, strategy, strategyOptions, secure, dpNoise, dpClip, head, learningRate, noBalance, freshOptimizer, seed, output })
         {
             command.Add(option);
         }
@@ -58,6 +63,7 @@ internal static class FedSimulateCommand
                     Rounds = parse.GetValue(rounds),
                     LocalEpochs = parse.GetValue(localEpochs),
                     Strategy = parse.GetValue(strategy)!,
+                    StrategyOptionsJson = parse.GetValue(strategyOptions),
                     SecureAggregation = parse.GetValue(secure),
                     DpNoiseMultiplier = parse.GetValue(dpNoise),
                     DpClipNorm = parse.GetValue(dpClip),
@@ -67,9 +73,11 @@ internal static class FedSimulateCommand
                     KeepLocalOptimizerState = !parse.GetValue(freshOptimizer),
                     Seed = parse.GetValue(seed),
                 }.Validate();
+                // A typo in the options fails here, before any training, not after the pooled and local-only arms.
+                AggregationStrategyFactory.Create(options.Strategy, options.StrategyOptionsJson);
                 dataset = await data.LoadAsync(parse, cancellationToken);
             }
-            catch (Exception e) when (e is MilException or ArgumentException)
+            catch (Exception e) when (e is MilException or ArgumentException or FederationException)
             {
                 await console.Error.WriteLineAsync($"error: {e.Message}");
                 return ExitCodes.Usage;
