@@ -6,6 +6,7 @@ using Xunit.Abstractions;
 namespace PathoFed.Cli.Tests;
 
 /// <summary><c>pathofed demo</c> at its default size, as the README's main command runs it, and resumed.</summary>
+[Collection(FederationProcessesCollection.Name)]
 public sealed partial class DemoCommandTests(ITestOutputHelper log)
 {
     private static readonly string[] Hospitals = ["hospital-a", "hospital-b", "hospital-c"];

@@ -5,6 +5,7 @@ using PathoFed.Federation.Coordination;
 namespace PathoFed.Cli.Tests;
 
 /// <summary>A coordinator and three sites as separate pathofed processes on loopback, with mutual TLS from the federation's own CA.</summary>
+[Collection(FederationProcessesCollection.Name)]
 public sealed class FederationProcessTests
 {
     private static readonly string[] Sites = PlantedFederation.Sites;

@@ -11,6 +11,7 @@ using Xunit.Abstractions;
 namespace PathoFed.Cli.Tests;
 
 /// <summary>The production loopback federation: a coordinator and three site processes, their credentials, logs, progress and failures.</summary>
+[Collection(FederationProcessesCollection.Name)]
 public sealed partial class LoopbackFederationTests(ITestOutputHelper output)
 {
     [Fact]
