@@ -1,7 +1,7 @@
 // Non-IID federated MIL diagnostics on the planted-witness cohort.
 //   diag  [--alpha A] [--seed S] [--rounds R] [--lr LR] [--local-epochs E] [--mu MU] : manual FedAvg loop, per-round global test AUC,
 //         site train losses, model norm, predicted-probability spread
-//   overhead [--sites N] [--bags B] [--patches P] [--rounds R] : round cost beyond local training for a 1024-input ABMIL,
+//   overhead [--sites N] [--bags B] [--patches P] [--rounds R] [--secure] : round cost beyond local training for a 1024-input ABMIL,
 //         in process vs over gRPC with mutual TLS on loopback
 //   sim   [--alpha A] [--seed S] [--strategy NAME] ... : FederationSimulation.RunAsync (the real engine), one line of results
 using System.Globalization;
@@ -31,7 +31,7 @@ var partition = Arg("--partition", "dirichlet") == "iid" ? PartitionKind.Iid : P
 if (mode == "overhead")
 {
     await RoundOverhead.RunAsync(int.Parse(Arg("--sites", "3"), CultureInfo.InvariantCulture), int.Parse(Arg("--bags", "16"), CultureInfo.InvariantCulture),
-        int.Parse(Arg("--patches", "1000"), CultureInfo.InvariantCulture), int.Parse(Arg("--rounds", "4"), CultureInfo.InvariantCulture));
+        int.Parse(Arg("--patches", "1000"), CultureInfo.InvariantCulture), int.Parse(Arg("--rounds", "4"), CultureInfo.InvariantCulture), args.Contains("--secure"));
     return;
 }
 

@@ -20,18 +20,18 @@ using PathoFed.Mil.Training;
 /// </summary>
 internal static class RoundOverhead
 {
-    public static async Task RunAsync(int sites, int bagsPerSite, int patchesPerBag, int rounds)
+    public static async Task RunAsync(int sites, int bagsPerSite, int patchesPerBag, int rounds, bool secureAggregation)
     {
         const int dim = 1024;
         MilDataset[] data = Enumerable.Range(0, sites).Select(s => Cohort(s, bagsPerSite, patchesPerBag, dim)).ToArray();
         var plan = new FederationPlan
         {
             Name = "overhead", Classes = ["MSS", "MSI"], ExtractorId = "planted", ExtractorSha256 = "planted-sha", EmbeddingDim = dim,
-            EncoderDim = 256, AttentionDim = 128, Rounds = rounds, LocalEpochs = 1, MinSites = sites, RoundDeadlineSeconds = 600, MaxUpdateNorm = 1e6,
+            EncoderDim = 256, AttentionDim = 128, Rounds = rounds, LocalEpochs = 1, MinSites = sites, RoundDeadlineSeconds = 600, MaxUpdateNorm = 1e6, SecureAggregation = secureAggregation,
         }.Validate();
         string[] names = Enumerable.Range(0, sites).Select(s => $"site-{(char)('a' + s)}").ToArray();
         Console.WriteLine($"{sites} sites x {bagsPerSite} bags x {patchesPerBag} patches of {dim}-d; ABMIL 1024-256-128; {rounds} rounds, 1 local epoch; " +
-            $"{Environment.ProcessorCount} cores");
+            $"{Environment.ProcessorCount} cores{(secureAggregation ? "; secure aggregation" : "")}");
 
         double local = LocalTrainingSeconds(data, plan);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"local training alone (one epoch on all bags, sites one after another): {local:0.00} s per round"));
@@ -39,17 +39,20 @@ internal static class RoundOverhead
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"sites' round work without a coordinator (hold-out evaluation + local epoch on the training split): one site after another {sequential:0.00} s, all at once {concurrent:0.00} s"));
         using var temp = new TempDirectory();
-        (double inProcess, _) = await RunRoundsAsync(plan, data, names, Path.Combine(temp.Path, "in-process"), transport: null);
+        (double inProcess, _, double coordinatorWork) = await RunRoundsAsync(plan, data, names, Path.Combine(temp.Path, "in-process"), transport: null);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"coordinator's own work per round in process (inside the submit calls: decode and validate each update or masking step; at the last one aggregate or unmask, checkpoint, audit, open the next round): {coordinatorWork:0.00} s"));
         Pki pki = Pki.Create(Path.Combine(temp.Path, "pki"), names);
-        (double grpc, RoundRecord last) = await RunRoundsAsync(plan, data, names, Path.Combine(temp.Path, "grpc"), pki);
+        (double grpc, RoundRecord last, _) = await RunRoundsAsync(plan, data, names, Path.Combine(temp.Path, "grpc"), pki);
         SiteTraffic traffic = last.Traffic.Values.First();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"round wall time: in process {inProcess:0.00} s, over gRPC + mutual TLS {grpc:0.00} s; transport overhead {100 * (grpc - inProcess) / grpc:0.0}% of the round; " +
             $"bytes per site per round: {traffic}"));
         string Share(double seconds) => string.Create(CultureInfo.InvariantCulture, $"{seconds:+0.00;-0.00} s ({100 * seconds / grpc:+0.0;-0.0}%)");
         Console.WriteLine($"the round over gRPC against local training alone, step by step: evaluation and the training split {Share(sequential - local)}, " +
-            $"sites running at once on {Environment.ProcessorCount} cores {Share(concurrent - sequential)}, coordinator (validation, aggregation, checkpoint, audit) " +
-            $"{Share(inProcess - concurrent)}, gRPC + TLS {Share(grpc - inProcess)}");
+            $"sites running at once on {Environment.ProcessorCount} cores {Share(concurrent - sequential)}, coordinator's own work {Share(coordinatorWork)}, " +
+            $"the rest in process (sites' model decoding and encoding{(secureAggregation ? ", masking" : "")}, audit, scheduling) {Share(inProcess - concurrent - coordinatorWork)}, " +
+            $"gRPC + TLS {Share(grpc - inProcess)}");
     }
 
     /// <summary>
@@ -97,10 +100,11 @@ internal static class RoundOverhead
         return clock.Elapsed.TotalSeconds;
     }
 
-    /// <returns>Mean wall time of rounds 2.. (round 1 includes joining and warm-up) and the last round's record.</returns>
-    private static async Task<(double Seconds, RoundRecord Last)> RunRoundsAsync(FederationPlan plan, MilDataset[] data, string[] names, string state, Pki? transport)
+    /// <returns>Mean wall time of rounds 2.. (round 1 includes joining and warm-up), the last round's record, and the mean time per round spent inside SubmitUpdate.</returns>
+    private static async Task<(double Seconds, RoundRecord Last, double SubmitSeconds)> RunRoundsAsync(FederationPlan plan, MilDataset[] data, string[] names, string state, Pki? transport)
     {
         using var engine = new CoordinatorEngine(plan, state, AllowList.FromNames(names), AggregationStrategyFactory.Create("fedavg"));
+        var timed = new TimedEngine(engine);
         CoordinatorHost? host = transport is null ? null
             : await CoordinatorHost.StartAsync(engine, new CoordinatorEndpoint(0, IPAddress.Loopback, transport.Coordinator, transport.SitePolicy(names)));
         try
@@ -108,7 +112,7 @@ internal static class RoundOverhead
             var clients = new List<IDisposable>();
             Task[] workers = names.Select((name, i) =>
             {
-                ISiteChannel channel = new InProcessSiteChannel(engine, name);
+                ISiteChannel channel = new InProcessSiteChannel(timed, name);
                 if (host is not null && transport is not null)
                 {
                     var client = new CoordinatorClient(new Uri($"https://localhost:{host.Port}"), transport.Site(name), transport.CoordinatorPolicy());
@@ -128,7 +132,36 @@ internal static class RoundOverhead
         }
         IReadOnlyList<RoundRecord> history = engine.History;
         double seconds = (history[^1].ClosedAt - history[0].ClosedAt).TotalSeconds / (history.Count - 1);
-        return (seconds, history[^1]);
+        return (seconds, history[^1], timed.SubmitSeconds / history.Count);
+    }
+
+    /// <summary>The engine, with the time spent inside the submit calls (plain and secure-aggregation steps) summed over every call.</summary>
+    private sealed class TimedEngine(ICoordinatorEngine inner) : ICoordinatorEngine
+    {
+        private long _submitTicks;
+
+        public double SubmitSeconds => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _submitTicks)).TotalSeconds;
+
+        public JoinResult Join(string site, SiteHello hello) => inner.Join(site, hello);
+
+        public Task<SiteTask> NextTaskAsync(string site, TimeSpan wait, CancellationToken cancellationToken) => inner.NextTaskAsync(site, wait, cancellationToken);
+
+        public SubmitResult SubmitUpdate(string site, SubmittedUpdate update) => Timed(() => inner.SubmitUpdate(site, update));
+
+        public SubmitResult SubmitSecureAggregation(string site, SecureAggregationEnvelope message) => Timed(() => inner.SubmitSecureAggregation(site, message));
+
+        private SubmitResult Timed(Func<SubmitResult> submit)
+        {
+            long start = Stopwatch.GetTimestamp();
+            try
+            {
+                return submit();
+            }
+            finally
+            {
+                Interlocked.Add(ref _submitTicks, Stopwatch.GetTimestamp() - start);
+            }
+        }
     }
 
     private sealed class TempDirectory : IDisposable
