@@ -49,7 +49,7 @@ public sealed class FederationProcessTests
     public async Task Coordinator_KilledAndRestarted_SitesReconnectAndTrainingFinishes()
     {
         using var temp = new TempFolder();
-        var federation = await Federation.CreateAsync(temp, rounds: 6, minSites: 3, deadlineSeconds: 120, localEpochs: 80); // rounds slow enough to be killed in
+        var federation = await Federation.CreateAsync(temp, rounds: 6, minSites: 3, deadlineSeconds: 120, localEpochs: 600); // rounds of seconds: killed in round 3 however late the kill comes
 
         PathofedProcess first = federation.StartCoordinator();
         PathofedProcess[] sites = Sites.Select(federation.StartSite).ToArray();
@@ -140,7 +140,7 @@ public sealed class FederationProcessTests
         while (!Directory.Exists(folder))
         {
             Assert.True(clock.Elapsed < timeout, $"round {round} was never checkpointed in {folder}");
-            await Task.Delay(50);
+            await Task.Delay(10);
         }
     }
 
