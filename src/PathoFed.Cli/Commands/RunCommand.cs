@@ -105,8 +105,7 @@ internal static class RunCommand
     private static Dictionary<string, string> ReadTrueLabels(string path, MilModelConfig model)
     {
         if (model.Task != MilTask.Classify) throw new MilException($"--labels '{path}': known labels are shown for classification models only; this model predicts {model.Task.ToString().ToLowerInvariant()}");
-        MilLabels known = LabelsCsv.Read(path, MilTask.Classify, allowSingleClass: true);
-        return known.Slides.ToDictionary(slide => slide.SlideId, slide => known.ClassNames[slide.Target.ClassIndex], StringComparer.Ordinal);
+        return LabelsCsv.Read(path, MilTask.Classify, allowSingleClass: true).ClassNameBySlide();
     }
 
     private static async Task PrintWhereAsync(CliConsole console, BatchScoringLayout layout, BatchScoringResult result, string[] slideInputs)

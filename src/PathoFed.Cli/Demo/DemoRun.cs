@@ -61,7 +61,8 @@ internal sealed class DemoRun(CliConsole console, DemoOptions options)
         if (model is null) return ExitCodes.SomeFailed;
 
         await StepAsync(4, $"Batch scoring the {options.HeldOutSlides} held-out slides no site has seen: tile, embed, score, heatmaps, report -> {ResultsFolder}");
-        Dictionary<string, string> truth = ReadLabels(SiteFolder(SyntheticCohort.HeldOutSite, SyntheticCohort.LabelsFileName));
+        Dictionary<string, string> truth = LabelsCsv.Read(SiteFolder(SyntheticCohort.HeldOutSite, SyntheticCohort.LabelsFileName), MilTask.Classify,
+            allowSingleClass: true).ClassNameBySlide();
         var scoring = new BatchScoringJob(extractor, model, ResultsFolder, new BatchScoringOptions { TrueLabels = truth, Command = "pathofed demo" });
         IReadOnlyList<SlideSource> heldOut = SlideInputs.Resolve([SiteFolder(SyntheticCohort.HeldOutSite, SyntheticCohort.SlidesFolder)]);
         BatchScoringResult? scored = null;
@@ -176,10 +177,4 @@ internal sealed class DemoRun(CliConsole console, DemoOptions options)
     }
 
     private string SiteFolder(string site, string name) => Path.Combine(CohortFolder, site, name);
-
-    private static Dictionary<string, string> ReadLabels(string path)
-    {
-        MilLabels labels = LabelsCsv.Read(path, MilTask.Classify, allowSingleClass: true);
-        return labels.Slides.ToDictionary(slide => slide.SlideId, slide => labels.ClassNames[slide.Target.ClassIndex], StringComparer.Ordinal);
-    }
 }

@@ -9,7 +9,12 @@ public sealed record SlideLabel(string SlideId, string PatientId, MilTarget Targ
 /// The labels of a data set: every slide's target and patient, and for classification the class names
 /// (a target's <see cref="MilTarget.ClassIndex"/> indexes <see cref="ClassNames"/>; empty for survival).
 /// </summary>
-public sealed record MilLabels(string Source, MilTask Task, IReadOnlyList<string> ClassNames, IReadOnlyList<SlideLabel> Slides);
+public sealed record MilLabels(string Source, MilTask Task, IReadOnlyList<string> ClassNames, IReadOnlyList<SlideLabel> Slides)
+{
+    /// <summary>Classification: each slide's class name, by slide id.</summary>
+    public Dictionary<string, string> ClassNameBySlide() =>
+        Slides.ToDictionary(slide => slide.SlideId, slide => ClassNames[slide.Target.ClassIndex], StringComparer.Ordinal);
+}
 
 /// <summary>
 /// Reads labels CSVs: columns <c>slide_id</c>, <c>patient_id</c>, optional <c>site</c>, and either <c>label</c>
