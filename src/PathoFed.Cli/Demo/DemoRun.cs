@@ -7,8 +7,8 @@ using PathoFed.Features.Extractors;
 using PathoFed.Features.Pipeline;
 using PathoFed.Federation.Plans;
 using PathoFed.Heatmaps.Batch;
+using PathoFed.Heatmaps.Reports;
 using PathoFed.Mil.Data;
-using PathoFed.Mil.Evaluation;
 using PathoFed.Mil.Heads;
 using PathoFed.Slides.Batches;
 using PathoFed.Slides.Synthetic;
@@ -73,7 +73,7 @@ internal sealed class DemoRun(CliConsole console, DemoOptions options)
 
         IReadOnlyList<FociAgreement> foci = await PlantedFociCheck.MeasureAsync(SiteFolder(SyntheticCohort.HeldOutSite, SyntheticCohort.FociFileName),
             scoring.Layout.PatchScores, cancellationToken);
-        await PrintSummaryAsync(cohort, model, scoring, scored, truth, foci);
+        await PrintSummaryAsync(cohort, model, scoring, scored.Metrics, foci);
         return code;
     }
 
@@ -142,19 +142,15 @@ internal sealed class DemoRun(CliConsole console, DemoOptions options)
         Seed = options.Seed,
     };
 
-    private async Task PrintSummaryAsync(SyntheticCohortResult cohort, string model, BatchScoringJob scoring, BatchScoringResult scored, Dictionary<string, string> truth,
+    /// <param name="heldOut">The report's metrics on the held-out slides (the positive class, tumour, ranks them).</param>
+    private async Task PrintSummaryAsync(SyntheticCohortResult cohort, string model, BatchScoringJob scoring, BatchReportMetrics? heldOut,
         IReadOnlyList<FociAgreement> foci)
     {
-        SlideRunRecord[] ok = [.. scored.Published.Where(r => r.Ok && truth.ContainsKey(r.SlideId))];
-        int tumour = scoring.Model.Model.Config.ClassNames.ToList().IndexOf(SyntheticCohort.TumourLabel);
-        bool[] positive = [.. ok.Select(r => truth[r.SlideId] == SyntheticCohort.TumourLabel)];
-        string auc = positive.Distinct().Count() == 2
-            ? ClassificationMetrics.RocAuc([.. ok.Select(r => (double)r.Probabilities![tumour])], positive).ToString("0.000", CultureInfo.InvariantCulture)
-            : "n/a (one class)";
-        int correct = ok.Count(r => r.PredictedClass == truth[r.SlideId]);
+        string auc = heldOut is { RocAuc: var value } && double.IsFinite(value) ? value.ToString("0.000", CultureInfo.InvariantCulture) : "n/a (one class)";
 
         await console.Out.WriteLineAsync();
-        await console.Out.WriteLineAsync($"Done in {_clock.Elapsed.TotalMinutes:0.0} min. Held-out slides: AUC {auc}, {correct} of {ok.Length} called right.");
+        await console.Out.WriteLineAsync($"Done in {_clock.Elapsed.TotalMinutes:0.0} min. Held-out slides: AUC {auc}, " +
+            $"{heldOut?.CorrectSlides ?? 0} of {heldOut?.LabelledSlides ?? 0} called right.");
         if (foci.Count > 0)
         {
             await console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,

@@ -12,8 +12,11 @@ using PathoFed.Slides.Tiling;
 
 namespace PathoFed.Heatmaps.Batch;
 
-/// <summary>What a run did with its slides, and every slide the shared output folder now holds for the model.</summary>
-public sealed record BatchScoringResult(SlideBatchResult Batch, IReadOnlyList<SlideRunRecord> Published, BatchStageTimes Stages);
+/// <summary>What a run did with its slides, every slide the shared output folder now holds for the model, and the report's metrics against known labels (null without).</summary>
+public sealed record BatchScoringResult(SlideBatchResult Batch, IReadOnlyList<SlideRunRecord> Published, BatchReportMetrics? Metrics, BatchStageTimes Stages);
+
+/// <summary>What <see cref="BatchScoringJob.PublishAsync"/> rebuilt the folder's tables from, and the report's metrics (null without known labels).</summary>
+public sealed record BatchPublication(IReadOnlyList<SlideRunRecord> Records, BatchReportMetrics? Metrics);
 
 /// <summary>
 /// <c>pathofed run</c>: tiles, embeds, scores and draws heatmaps for a batch of slides into one output folder
@@ -64,14 +67,15 @@ public sealed class BatchScoringJob
         times.Stop();
 
         SlideBatchResult batch = new([.. sources.Select(s => outcomes[s])]);
-        return new BatchScoringResult(batch, await PublishAsync(cancellationToken), times);
+        BatchPublication published = await PublishAsync(cancellationToken);
+        return new BatchScoringResult(batch, published.Records, published.Metrics, times);
     }
 
     /// <summary>
     /// Rebuilds scores.csv, errors.csv and report.html from every slide record of this model in the folder (this run's
     /// and other shards'), holding the folder's publish lock so that two shards finishing together cannot interleave.
     /// </summary>
-    public async Task<IReadOnlyList<SlideRunRecord>> PublishAsync(CancellationToken cancellationToken = default)
+    public async Task<BatchPublication> PublishAsync(CancellationToken cancellationToken = default)
     {
         using FileStream publishLock = await AcquireLockAsync(Layout.PublishLock, cancellationToken);
         SlideRunRecord[] records =
@@ -84,9 +88,9 @@ public sealed class BatchScoringJob
         ];
         MilScoring.WriteCsv(Layout.ScoresCsv, Model, [.. records.Select(r => r.ToScore())]);
         SlideBatch.WriteErrors(Layout.ErrorsCsv, records.Where(r => r.Reason is not null).Select(r => (new SlideSource(r.SlideId, r.SlidePath), r.Reason!)));
-        BatchReport.Write(Layout.Root, BatchReportRecords.RunOf(this, _options.Command),
+        BatchReportResult report = BatchReport.Write(Layout.Root, BatchReportRecords.RunOf(this, _options.Command),
             [.. records.Select(r => BatchReportRecords.SlideOf(r, Layout, _options.TrueLabels))], cancellationToken: cancellationToken);
-        return records;
+        return new BatchPublication(records, report.Metrics);
     }
 
     /// <summary>One slide on its way through the stages.</summary>
