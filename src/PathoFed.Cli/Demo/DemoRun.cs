@@ -10,7 +10,6 @@ using PathoFed.Heatmaps.Batch;
 using PathoFed.Heatmaps.Reports;
 using PathoFed.Mil.Data;
 using PathoFed.Mil.Heads;
-using PathoFed.Slides.Batches;
 using PathoFed.Slides.Synthetic;
 using PathoFed.Slides.Tiling;
 
@@ -71,7 +70,7 @@ internal sealed class DemoRun(CliConsole console, DemoOptions options)
         if (scored is null) return code;
         await console.Out.WriteLineAsync($"Stages (running at once): {scored.Stages}.");
 
-        IReadOnlyList<FociAgreement> foci = await PlantedFociCheck.MeasureAsync(SiteFolder(SyntheticCohort.HeldOutSite, SyntheticCohort.FociFileName),
+        IReadOnlyList<FociAgreement> foci = await PlantedFociCheck.MeasureAsync(cohort.Slides.Where(slide => slide.Site == SyntheticCohort.HeldOutSite),
             scoring.Layout.PatchScores, cancellationToken);
         await PrintSummaryAsync(cohort, model, scoring, scored.Metrics, foci);
         return code;
