@@ -59,7 +59,7 @@ internal sealed class LoopbackFederationFolder(string workFolder)
         PeerCertificatePolicy sitePolicy = PeerCertificatePolicy.ForSiteClients(ca, allowList);
         foreach (string site in sites) EnsureCertificate(site, FederationRole.Site, sitePolicy);
         allowList.Write(AllowListPath);
-        File.WriteAllText(PlanPath, JsonSerializer.Serialize(plan, FederationPlan.Json));
+        AtomicFile.WriteAllText(PlanPath, JsonSerializer.Serialize(plan, FederationPlan.Json));
     }
 
     private X509Certificate2 EnsureCa()

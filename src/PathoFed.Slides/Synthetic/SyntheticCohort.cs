@@ -145,8 +145,8 @@ public static class SyntheticCohort
         foreach (var group in groups)
         {
             string siteFolder = Path.Combine(folder, group.Key);
-            WriteText(Path.Combine(siteFolder, LabelsFileName), LabelsCsv(group));
-            WriteText(Path.Combine(siteFolder, FociFileName), FociCsv(group));
+            AtomicFile.WriteAllText(Path.Combine(siteFolder, LabelsFileName), LabelsCsv(group));
+            AtomicFile.WriteAllText(Path.Combine(siteFolder, FociFileName), FociCsv(group));
             foreach (SyntheticCohortSlide slide in group)
             {
                 WriteFociGeoJson(Path.Combine(siteFolder, FociFolder, slide.SlideId + FociGeoJsonExtension), slide);
@@ -193,7 +193,7 @@ public static class SyntheticCohort
         {
             throw new SyntheticCohortException($"Cohort folder '{folder}' is not empty and has no {ManifestFileName}; pick an empty or new folder.");
         }
-        WriteText(manifestPath, manifest);
+        AtomicFile.WriteAllText(manifestPath, manifest);
     }
 
     private static string Manifest(SyntheticCohortOptions options) => JsonSerializer.Serialize(new
@@ -284,7 +284,4 @@ public static class SyntheticCohort
         json.WriteEndArray();
         json.WriteEndObject();
     });
-
-    private static void WriteText(string path, string text) =>
-        AtomicFile.Write(path, stream => stream.Write(Encoding.UTF8.GetBytes(text)));
 }
