@@ -9,7 +9,7 @@ internal static class BatchReportRecords
     {
         Title = $"PathoFed run: {Path.GetFileName(job.Layout.Root)}",
         ModelName = job.Model.Name,
-        ModelId = "sha256:" + job.ModelFingerprint[..16],
+        ModelId = "sha256:" + job.Model.Sha256[..16],
         Task = job.Model.Model.Config.Task,
         ClassNames = job.Model.Model.Config.ClassNames,
         ExtractorId = job.Model.Model.Config.Features.ExtractorId,

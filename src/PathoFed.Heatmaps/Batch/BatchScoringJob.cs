@@ -45,9 +45,6 @@ public sealed class BatchScoringJob
 
     public TrainedHead Model { get; }
 
-    /// <summary>sha256 of the model folder's configuration and weights: results of another model are never taken as done.</summary>
-    public string ModelFingerprint => Model.Sha256;
-
     public BatchScoringLayout Layout { get; }
 
     /// <summary>Runs every slide of <paramref name="sources"/> (one shard's share, or all) and publishes the folder's tables.</summary>
@@ -83,7 +80,7 @@ public sealed class BatchScoringJob
             .. Directory.EnumerateFiles(Layout.StateFolder, "*.json")
                 .Select(SlideRunRecord.TryRead)
                 .OfType<SlideRunRecord>()
-                .Where(r => r.ModelFingerprint == ModelFingerprint)
+                .Where(r => r.ModelFingerprint == Model.Sha256)
                 .OrderBy(r => r.SlideId, StringComparer.Ordinal),
         ];
         MilScoring.WriteCsv(Layout.ScoresCsv, Model, [.. records.Select(r => r.ToScore())]);
@@ -121,7 +118,7 @@ public sealed class BatchScoringJob
             cancellationToken.ThrowIfCancellationRequested();
             var slide = new SlideInFlight(source, progress);
             progress?.Report(new SlideProgress.Started(source));
-            if (SlideRunRecord.TryRead(Layout.State(source.SlideId)) is { Ok: true } done && done.ModelFingerprint == ModelFingerprint)
+            if (SlideRunRecord.TryRead(Layout.State(source.SlideId)) is { Ok: true } done && done.ModelFingerprint == Model.Sha256)
             {
                 (slide.Outcome, slide.AlreadyDone) = (done, true);
             }
@@ -155,7 +152,7 @@ public sealed class BatchScoringJob
             if (slide.Pending) await AttemptAsync(slide, "scoring", times, async () => score = await ScoreAsync(slide, cancellationToken));
             string? heatmapError = slide.Pending ? await times.TimeAsync("heatmap", () => DrawHeatmapAsync(slide.Source, cancellationToken)) : null;
 
-            SlideRunRecord record = slide.Outcome ?? SlideRunRecord.Scored(slide.Source.Path, ModelFingerprint, slide.Embedded!.Patches, score!, heatmapError);
+            SlideRunRecord record = slide.Outcome ?? SlideRunRecord.Scored(slide.Source.Path, Model.Sha256, slide.Embedded!.Patches, score!, heatmapError);
             if (!slide.AlreadyDone) record.Write(Layout.State(slide.Source.SlideId));
 
             SlideOutcomeKind kind = slide.AlreadyDone ? SlideOutcomeKind.Skipped : record.Ok ? SlideOutcomeKind.Done : SlideOutcomeKind.Failed;
@@ -210,7 +207,7 @@ public sealed class BatchScoringJob
         }
         catch (Exception e) when (SlideBatch.IsSlideFailure(e))
         {
-            slide.Outcome = SlideRunRecord.Failure(slide.Source.SlideId, slide.Source.Path, ModelFingerprint, stage, SlideBatch.Describe(e, slide.Source));
+            slide.Outcome = SlideRunRecord.Failure(slide.Source.SlideId, slide.Source.Path, Model.Sha256, stage, SlideBatch.Describe(e, slide.Source));
         }
     }
 

@@ -1,3 +1,5 @@
+using PathoFed.Heatmaps.Reports;
+using PathoFed.Heatmaps.Viewer;
 using PathoFed.Mil.Experiments;
 
 namespace PathoFed.Heatmaps.Batch;
@@ -14,10 +16,6 @@ namespace PathoFed.Heatmaps.Batch;
 /// </summary>
 public sealed class BatchScoringLayout(string outputFolder)
 {
-    public const string ScoresFileName = "scores.csv";
-
-    public const string ReportFileName = "report.html";
-
     public string Root { get; } = Path.GetFullPath(outputFolder);
 
     public string FeaturesFolder => Path.Combine(Root, "features");
@@ -28,11 +26,11 @@ public sealed class BatchScoringLayout(string outputFolder)
 
     public string StateFolder => Path.Combine(Root, "state");
 
-    public string ScoresCsv => Path.Combine(Root, ScoresFileName);
+    public string ScoresCsv => Path.Combine(Root, SlideScores.FileName);
 
     public string ErrorsCsv => Path.Combine(Root, PathoFed.Slides.Batches.SlideBatch.ErrorsFileName);
 
-    public string Report => Path.Combine(Root, ReportFileName);
+    public string Report => Path.Combine(Root, BatchReport.FileName);
 
     /// <summary>Held while the shared tables are rebuilt, so that shards finishing together do not interleave.</summary>
     public string PublishLock => Path.Combine(Root, ".publish.lock");
