@@ -45,23 +45,20 @@ internal static class EmbedCommand
                 return ExitCodes.Usage;
             }
 
-            return await RunAsync(console, manifest, runtimeOptions, pipelineOptions, tilingSettings, sources, parse.GetValue(output)!, cancellationToken);
+            using IFeatureExtractor? model = await OpenAsync(console, manifest, runtimeOptions);
+            if (model is null) return ExitCodes.Usage;
+            return await EmbedAsync(console, model, pipelineOptions, tilingSettings, sources, parse.GetValue(output)!, $"Embedding ({manifest.Id})", cancellationToken);
         });
         return command;
     }
 
-    /// <summary>Opens and checks the model before any slide is touched, then embeds every slide with progress and a summary; shared with verbs that embed.</summary>
-    public static async Task<int> RunAsync(CliConsole console, ExtractorManifest manifest, ExtractorRuntimeOptions runtimeOptions, EmbeddingPipelineOptions pipelineOptions,
-        TilingSettings? tilingSettings, IReadOnlyList<SlideSource> sources, string outputFolder, CancellationToken cancellationToken)
+    /// <summary>Embeds every slide with an opened model, with progress and a summary; shared with verbs that embed.</summary>
+    /// <param name="verb">Progress label, e.g. "Embedding (pathofed-he-texture-v1)".</param>
+    public static Task<int> EmbedAsync(CliConsole console, IFeatureExtractor model, EmbeddingPipelineOptions pipelineOptions, TilingSettings? tilingSettings,
+        IReadOnlyList<SlideSource> sources, string outputFolder, string verb, CancellationToken cancellationToken)
     {
-        IFeatureExtractor? model = await OpenAsync(console, manifest, runtimeOptions);
-        if (model is null) return ExitCodes.Usage;
-        using (model)
-        {
-            var job = new EmbeddingJob(model, outputFolder, tilingSettings, pipelineOptions);
-            return await SlideBatchRun.RunAsync(console, $"Embedding ({manifest.Id})", "embedded", sources, outputFolder,
-                (progress, token) => job.RunAsync(sources, progress, token), cancellationToken);
-        }
+        var job = new EmbeddingJob(model, outputFolder, tilingSettings, pipelineOptions);
+        return SlideBatchRun.RunAsync(console, verb, "embedded", sources, outputFolder, (progress, token) => job.RunAsync(sources, progress, token), cancellationToken);
     }
 
     /// <summary>Opens and checks an extractor, logging the device it runs on; null (the error printed) when it cannot be used.</summary>

@@ -47,10 +47,9 @@ internal sealed class DemoRun(CliConsole console, DemoOptions options)
         await StepAsync(2, $"Each hospital embeds its own slides with {extractor.Manifest.Id} ({extractor.Manifest.Output.Dim}-d); nothing leaves the hospital's folder");
         foreach (string site in cohortOptions.Sites)
         {
-            var job = new EmbeddingJob(extractor, SiteFeatures(site), tiling: null, EmbeddingPipelineOptions.Default);
             IReadOnlyList<SlideSource> slides = SlideInputs.Resolve([SiteFolder(site, SyntheticCohort.SlidesFolder)]);
-            int embedded = await SlideBatchRun.RunAsync(console, $"{site}: embedding", "embedded", slides, SiteFeatures(site),
-                (progress, token) => job.RunAsync(slides, progress, token), cancellationToken);
+            int embedded = await EmbedCommand.EmbedAsync(console, extractor, EmbeddingPipelineOptions.Default, tilingSettings: null, slides, SiteFeatures(site),
+                $"{site}: embedding", cancellationToken);
             if (embedded != ExitCodes.Ok) return embedded;
         }
 
