@@ -91,13 +91,25 @@ internal static class RunCommand
                 return ExitCodes.Usage;
             }
 
-            BatchScoringResult? result = null;
-            int code = await SlideBatchRun.RunAsync(console, $"Scoring ({job.Model.Name})", "scored", sources, job.Layout.Root,
-                async (progress, token) => (result = await job.RunAsync(sources, progress, token)).Batch, cancellationToken);
+            (int code, BatchScoringResult? result) = await ScoreAsync(console, job, sources, $"Scoring ({job.Model.Name})", cancellationToken);
             if (result is not null) await PrintWhereAsync(console, job.Layout, result, parse.GetValue(slides)!);
             return code;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Runs a batch-scoring job with progress and the one-line summary, then the stages' busy times; the result is null
+    /// when there were no slides or the run was cancelled.
+    /// </summary>
+    public static async Task<(int Code, BatchScoringResult? Result)> ScoreAsync(CliConsole console, BatchScoringJob job, IReadOnlyList<SlideSource> sources, string verb,
+        CancellationToken cancellationToken)
+    {
+        BatchScoringResult? result = null;
+        int code = await SlideBatchRun.RunAsync(console, verb, "scored", sources, job.Layout.Root,
+            async (progress, token) => (result = await job.RunAsync(sources, progress, token)).Batch, cancellationToken);
+        if (result is { Batch.Done: > 0 }) await console.Out.WriteLineAsync($"Stages (running at once): {result.Stages}.");
+        return (code, result);
     }
 
     /// <summary>Class names by slide id from a labels file, for the report's metrics.</summary>
@@ -112,7 +124,6 @@ internal static class RunCommand
     {
         int scored = result.Published.Count(r => r.Ok);
         await console.Out.WriteLineAsync($"The folder now holds {scored} scored and {result.Published.Count - scored} failed slides for this model.");
-        if (result.Batch.Done > 0) await console.Out.WriteLineAsync($"Stages (running at once): {result.Stages}.");
         await console.Out.WriteLineAsync($"  scores:   {layout.ScoresCsv}");
         await console.Out.WriteLineAsync($"  heatmaps: {layout.HeatmapsFolder}/<slide>/ (overlay.png, gallery.png, heatmap.geojson for QuPath, heatmap.tif)");
         if (File.Exists(layout.Report)) await console.Out.WriteLineAsync($"  report:   {layout.Report}");

@@ -63,11 +63,8 @@ internal sealed class DemoRun(CliConsole console, DemoOptions options)
             allowSingleClass: true).ClassNameBySlide();
         var scoring = new BatchScoringJob(extractor, model, ResultsFolder, new BatchScoringOptions { TrueLabels = truth, Command = "pathofed demo" });
         IReadOnlyList<SlideSource> heldOut = SlideInputs.Resolve([SiteFolder(SyntheticCohort.HeldOutSite, SyntheticCohort.SlidesFolder)]);
-        BatchScoringResult? scored = null;
-        int code = await SlideBatchRun.RunAsync(console, "held-out: scoring", "scored", heldOut, ResultsFolder,
-            async (progress, token) => (scored = await scoring.RunAsync(heldOut, progress, token)).Batch, cancellationToken);
+        (int code, BatchScoringResult? scored) = await RunCommand.ScoreAsync(console, scoring, heldOut, "held-out: scoring", cancellationToken);
         if (scored is null) return code;
-        await console.Out.WriteLineAsync($"Stages (running at once): {scored.Stages}.");
 
         IReadOnlyList<FociAgreement> foci = await PlantedFociCheck.MeasureAsync(cohort.Slides.Where(slide => slide.Site == SyntheticCohort.HeldOutSite),
             scoring.Layout.PatchScores, cancellationToken);
