@@ -63,7 +63,7 @@ internal sealed class SecureAggregationRound
                 _server.Receive(shares);
                 break;
             case SecureAggregationStages.MaskedInput:
-                var submission = SecureAggregationPayloads.Deserialize<MaskedSubmission>(payload, source);
+                var submission = SecureAggregationPayloads.DeserializeMasked(payload, source);
                 RequireSender(submission.Input.Site, site, source);
                 _server.Receive(submission.Input);
                 _metrics[site] = submission.Metrics ?? new Dictionary<string, double>();

@@ -157,7 +157,7 @@ public sealed class SiteWorker : IDisposable
             EndMasking();
             var client = new SecureAggregationClient(Site, new SecureAggregationSettings(session.SessionId, train.Round, session.Threshold));
             _masking = new MaskingSession(client, train.Round, train.Nonce, delta, result.ExampleCount, result.Metrics);
-            await SendStepAsync(channel, SecureAggregationStages.AdvertiseKeys, client.AdvertiseKeys(), cancellationToken).ConfigureAwait(false);
+            await SendStepAsync(channel, SecureAggregationStages.AdvertiseKeys, SecureAggregationPayloads.Serialize(client.AdvertiseKeys()), cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -191,16 +191,16 @@ public sealed class SiteWorker : IDisposable
             {
                 case SecureAggregationStages.ShareKeys:
                     var directory = SecureAggregationPayloads.Deserialize<KeyDirectory>(step.Payload, source);
-                    await SendStepAsync(channel, step.Stage, session.Client.ShareKeys(directory), cancellationToken).ConfigureAwait(false);
+                    await SendStepAsync(channel, step.Stage, SecureAggregationPayloads.Serialize(session.Client.ShareKeys(directory)), cancellationToken).ConfigureAwait(false);
                     break;
                 case SecureAggregationStages.MaskedInput:
                     var delivery = SecureAggregationPayloads.Deserialize<ShareDelivery>(step.Payload, source);
                     var masked = session.Client.MaskInput(delivery, session.Delta, session.Weight);
-                    await SendStepAsync(channel, step.Stage, new MaskedSubmission(masked, session.Metrics), cancellationToken).ConfigureAwait(false);
+                    await SendStepAsync(channel, step.Stage, SecureAggregationPayloads.SerializeMasked(new MaskedSubmission(masked, session.Metrics)), cancellationToken).ConfigureAwait(false);
                     break;
                 case SecureAggregationStages.Unmasking:
                     var request = SecureAggregationPayloads.Deserialize<UnmaskRequest>(step.Payload, source);
-                    await SendStepAsync(channel, step.Stage, session.Client.Unmask(request), cancellationToken).ConfigureAwait(false);
+                    await SendStepAsync(channel, step.Stage, SecureAggregationPayloads.Serialize(session.Client.Unmask(request)), cancellationToken).ConfigureAwait(false);
                     EndMasking();
                     break;
                 default:
@@ -216,10 +216,9 @@ public sealed class SiteWorker : IDisposable
         }
     }
 
-    private async Task SendStepAsync<T>(ISiteChannel channel, int stage, T message, CancellationToken cancellationToken)
+    private async Task SendStepAsync(ISiteChannel channel, int stage, byte[] payload, CancellationToken cancellationToken)
     {
         var session = _masking!;
-        var payload = SecureAggregationPayloads.Serialize(message);
         var reply = await channel.SubmitSecureAggregationAsync(new SecureAggregationEnvelope(session.Round, stage, session.Nonce, payload), cancellationToken).ConfigureAwait(false);
         Record(reply, "secure_aggregation_sent", new JsonObject
         {
