@@ -29,6 +29,8 @@ internal sealed class PathofedProcess : IDisposable
 
     public string Error { get { lock (_error) return _error.ToString(); } }
 
+    public bool HasExited => _process.HasExited;
+
     /// <summary>Waits for the exit; on timeout kills the process and fails with what it printed.</summary>
     public async Task<int> WaitAsync(TimeSpan timeout)
     {

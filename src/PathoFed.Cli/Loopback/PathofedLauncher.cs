@@ -30,13 +30,17 @@ internal sealed record PathofedLauncher(string FileName, IReadOnlyList<string> L
         return new PathofedLauncher(DotnetHost(process), [assembly]);
     }
 
-    /// <summary>Start information for <c>pathofed ARGS</c>, output redirected and without terminal progress bars.</summary>
+    /// <summary>
+    /// Start information for <c>pathofed ARGS</c>: output redirected, no terminal progress bars, and standard input a
+    /// <see cref="ParentLifeline"/> (keep <see cref="Process.StandardInput"/> open while the child should live).
+    /// </summary>
     public ProcessStartInfo StartInfo(IEnumerable<string> arguments)
     {
-        var start = new ProcessStartInfo(FileName) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = false, UseShellExecute = false };
+        var start = new ProcessStartInfo(FileName) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         foreach (string argument in LeadingArguments.Concat(arguments)) start.ArgumentList.Add(argument);
         // Children write to log files: plain lines, no progress bars (CliConsole turns them off under CI).
         start.Environment["CI"] = "true";
+        start.Environment[ParentLifeline.EnvironmentVariable] = ParentLifeline.StandardInput;
         return start;
     }
 
