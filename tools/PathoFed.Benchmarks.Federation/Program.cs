@@ -3,6 +3,7 @@
 //         site train losses, model norm, predicted-probability spread
 //   overhead [--sites N] [--bags B] [--patches P] [--rounds R] [--secure] : round cost beyond local training for a 1024-input ABMIL,
 //         in process vs over gRPC with mutual TLS on loopback
+//   masking [--sites N] [--rounds R] : compute per secure-aggregation step (site and coordinator), no network, for a 1024-input ABMIL
 //   sim   [--alpha A] [--seed S] [--strategy NAME] ... : FederationSimulation.RunAsync (the real engine), one line of results
 using System.Globalization;
 using PathoFed.Federation.Plans;
@@ -32,6 +33,12 @@ if (mode == "overhead")
 {
     await RoundOverhead.RunAsync(int.Parse(Arg("--sites", "3"), CultureInfo.InvariantCulture), int.Parse(Arg("--bags", "16"), CultureInfo.InvariantCulture),
         int.Parse(Arg("--patches", "1000"), CultureInfo.InvariantCulture), int.Parse(Arg("--rounds", "4"), CultureInfo.InvariantCulture), args.Contains("--secure"));
+    return;
+}
+
+if (mode == "masking")
+{
+    MaskingSteps.Run(int.Parse(Arg("--sites", "3"), CultureInfo.InvariantCulture), int.Parse(Arg("--rounds", "5"), CultureInfo.InvariantCulture));
     return;
 }
 

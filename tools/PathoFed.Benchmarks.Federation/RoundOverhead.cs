@@ -48,11 +48,32 @@ internal static class RoundOverhead
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"round wall time: in process {inProcess:0.00} s, over gRPC + mutual TLS {grpc:0.00} s; transport overhead {100 * (grpc - inProcess) / grpc:0.0}% of the round; " +
             $"bytes per site per round: {traffic}"));
-        string Share(double seconds) => string.Create(CultureInfo.InvariantCulture, $"{seconds:+0.00;-0.00} s ({100 * seconds / grpc:+0.0;-0.0}%)");
+        string Share(double seconds) => string.Create(CultureInfo.InvariantCulture, $"{Math.Round(seconds, 2):+0.00;-0.00;0.00} s ({Math.Round(100 * seconds / grpc, 1):+0.0;-0.0;0.0}%)");
         Console.WriteLine($"the round over gRPC against local training alone, step by step: evaluation and the training split {Share(sequential - local)}, " +
             $"sites running at once on {Environment.ProcessorCount} cores {Share(concurrent - sequential)}, coordinator's own work {Share(coordinatorWork)}, " +
             $"the rest in process (sites' model decoding and encoding{(secureAggregation ? ", masking" : "")}, audit, scheduling) {Share(inProcess - concurrent - coordinatorWork)}, " +
             $"gRPC + TLS {Share(grpc - inProcess)}");
+        if (secureAggregation) await CompareWithPlainAsync(plan, data, names, temp.Path, pki);
+    }
+
+    /// <summary>
+    /// Secure aggregation's whole cost, as the difference of round wall times over gRPC + mutual TLS between the same
+    /// federation with and without it, runs interleaved (plain, secure, plain, ...) so drift in machine speed hits both.
+    /// </summary>
+    private static async Task CompareWithPlainAsync(FederationPlan plan, MilDataset[] data, string[] names, string folder, Pki pki, int repeats = 3)
+    {
+        var plain = new List<double>();
+        var secure = new List<double>();
+        for (int r = 0; r < repeats; r++)
+        {
+            plain.Add((await RunRoundsAsync(plan with { SecureAggregation = false }, data, names, Path.Combine(folder, $"ab-plain-{r}"), pki)).Seconds);
+            secure.Add((await RunRoundsAsync(plan, data, names, Path.Combine(folder, $"ab-secure-{r}"), pki)).Seconds);
+        }
+        double[] differences = [.. plain.Zip(secure, (p, s) => s - p)];
+        string List(IEnumerable<double> values) => string.Join(" ", values.Select(v => v.ToString("0.00", CultureInfo.InvariantCulture)));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"secure aggregation's whole cost over gRPC + mutual TLS ({repeats} interleaved pairs): rounds without {List(plain)} s, with {List(secure)} s; " +
+            $"difference {List(differences)} s, mean {differences.Average():+0.00;-0.00} s = {100 * differences.Average() / plain.Average():+0.0;-0.0}% of a plain round"));
     }
 
     /// <summary>
