@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using PathoFed.Federation.Coordination;
+using PathoFed.Federation.Plans;
 
 namespace PathoFed.Cli.Loopback;
 
@@ -21,8 +23,25 @@ internal sealed partial record FederationRoundProgress(
     /// <summary>The local training loss in the round, averaged over the contributing sites, when they reported one.</summary>
     public double? TrainLoss => Metrics.TryGetValue(PathoFed.Federation.Sites.SiteTrainer.TrainLossMetric, out double loss) ? loss : null;
 
-    /// <summary>Reads one line of <c>fed serve</c>'s output: a finished round, or the start ("resuming after round K"); null for any other line.</summary>
-    /// <remarks>Mirrors the format FedServeCommand writes: "round 3/3: 3 of 3 sites (failures), securely aggregated; auroc 0.9, validation_loss 0.4; privacy ...; model 0123456789ab".</remarks>
+    /// <summary><c>fed serve</c>'s first line, once it listens; <see cref="Parse"/> reads the round it resumes after.</summary>
+    public static string FormatStart(string listenAddress, int port, FederationPlan plan, int lastFinishedRound) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"Coordinator listening on {listenAddress}:{port}; {plan.Rounds} rounds of {plan.Head} ({plan.Strategy}), resuming after round {lastFinishedRound}; waiting for {plan.MinSites} site(s).");
+
+    /// <summary>
+    /// <c>fed serve</c>'s line for a finished round, e.g. "round 3/3: 3 of 3 sites (failures), securely aggregated; auc 0.9,
+    /// train_loss 0.4; privacy spent ε 1.2 at δ 1E-05; model 0123456789ab"; <see cref="Parse"/> reads it back.
+    /// </summary>
+    public static string FormatRound(RoundRecord round, int rounds)
+    {
+        string metrics = string.Join(", ", round.Metrics.Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Key} {m.Value:0.###}")));
+        string privacy = round.Privacy is { } p ? string.Create(CultureInfo.InvariantCulture, $"; privacy spent ε {p.Epsilon:0.##} at δ {p.Delta:G2}") : "";
+        return $"round {round.Round}/{rounds}: {round.Contributors.Count} of {round.Sampled.Count} sites" +
+            (round.Failures.Count > 0 ? $" ({string.Join(", ", round.Failures.Select(f => $"{f.Site}: {f.Reason}"))})" : "") +
+            $"{(round.SecureAggregation ? ", securely aggregated" : "")}; {metrics}{privacy}; model {round.ModelSha256[..12]}";
+    }
+
+    /// <summary>Reads one line of <c>fed serve</c>'s output: a finished round (<see cref="FormatRound"/>), or the start (<see cref="FormatStart"/>); null for any other line.</summary>
     public static FederationRoundProgress? Parse(string line)
     {
         Match round = RoundLine().Match(line);

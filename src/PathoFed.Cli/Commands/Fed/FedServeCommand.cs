@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using PathoFed.Cli.Loopback;
 using PathoFed.Cli.Terminal;
 using PathoFed.Federation;
 using PathoFed.Federation.Coordination;
@@ -53,17 +54,16 @@ internal static class FedServeCommand
             using (engine)
             {
                 await using CoordinatorHost server = await CoordinatorHost.StartAsync(engine, endpoint, cancellationToken: cancellationToken);
-                await console.Out.WriteLineAsync($"Coordinator listening on {endpoint.ListenAddress}:{server.Port}; {engine.Plan.Rounds} rounds of {engine.Plan.Head} ({engine.Plan.Strategy}), " +
-                    $"resuming after round {engine.LastFinishedRound}; waiting for {engine.Plan.MinSites} site(s).");
+                await console.Out.WriteLineAsync(FederationRoundProgress.FormatStart(endpoint.ListenAddress.ToString(), server.Port, engine.Plan, engine.LastFinishedRound));
                 try
                 {
                     int printed = engine.History.Count;
                     while (!engine.IsFinished)
                     {
                         await Task.Delay(500, cancellationToken);
-                        for (; printed < engine.History.Count; printed++) await console.Out.WriteLineAsync(Describe(engine.History[printed], engine.Plan.Rounds));
+                        for (; printed < engine.History.Count; printed++) await console.Out.WriteLineAsync(FederationRoundProgress.FormatRound(engine.History[printed], engine.Plan.Rounds));
                     }
-                    for (; printed < engine.History.Count; printed++) await console.Out.WriteLineAsync(Describe(engine.History[printed], engine.Plan.Rounds));
+                    for (; printed < engine.History.Count; printed++) await console.Out.WriteLineAsync(FederationRoundProgress.FormatRound(engine.History[printed], engine.Plan.Rounds));
                     await console.Out.WriteLineAsync($"Finished: model folder {Path.Combine(engine.StateFolder, CoordinatorEngine.FinalModelFolderName)}; audit log {Path.Combine(engine.StateFolder, "audit.log")}");
                     await Task.Delay(TimeSpan.FromSeconds(parse.GetValue(linger)), cancellationToken);
                 }
@@ -77,14 +77,5 @@ internal static class FedServeCommand
             }
         });
         return command;
-    }
-
-    private static string Describe(RoundRecord round, int rounds)
-    {
-        string metrics = string.Join(", ", round.Metrics.Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Key} {m.Value:0.###}")));
-        string privacy = round.Privacy is { } p ? string.Create(CultureInfo.InvariantCulture, $"; privacy spent ε {p.Epsilon:0.##} at δ {p.Delta:G2}") : "";
-        return $"round {round.Round}/{rounds}: {round.Contributors.Count} of {round.Sampled.Count} sites" +
-            (round.Failures.Count > 0 ? $" ({string.Join(", ", round.Failures.Select(f => $"{f.Site}: {f.Reason}"))})" : "") +
-            $"{(round.SecureAggregation ? ", securely aggregated" : "")}; {metrics}{privacy}; model {round.ModelSha256[..12]}";
     }
 }
