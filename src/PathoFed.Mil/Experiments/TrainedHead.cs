@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using PathoFed.Mil.Data;
 using PathoFed.Mil.Heads;
@@ -27,7 +26,7 @@ public sealed class TrainedHead
     /// <exception cref="MilException">The folder is not a readable model, or its weights do not fit its head.</exception>
     public static TrainedHead Load(string folder)
     {
-        MilModel model = MilModelFolder.Read(folder);
+        MilModel model = MilModelFolder.Read(folder, out string sha256);
         MilHeadConfig config;
         try
         {
@@ -39,17 +38,7 @@ public sealed class TrainedHead
         }
         IMilHead head = MilHeads.Create(config, seed: 0);
         head.SetParameters(model.Weights);
-        return new TrainedHead(model, head, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder))), Sha256Of(folder));
-    }
-
-    private static string Sha256Of(string folder)
-    {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (string name in new[] { MilModelFolder.ConfigFileName, MilModelFolder.WeightsFileName })
-        {
-            hash.AppendData(File.ReadAllBytes(Path.Combine(folder, name)));
-        }
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
+        return new TrainedHead(model, head, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder))), sha256);
     }
 
     /// <summary>The model folder content for a trained head.</summary>

@@ -64,7 +64,15 @@ public static class MilModelFolder
     /// The folder or a file is missing, config.json is malformed or of another format version, or the weights are corrupt or
     /// not the ones config.json was written with; the message names the file.
     /// </exception>
-    public static MilModel Read(string folder)
+    public static MilModel Read(string folder) => Read(folder, out _);
+
+    /// <summary>
+    /// Reads and checks a model folder, and returns in <paramref name="fingerprint"/> the sha256 of config.json's bytes
+    /// followed by the weights' bytes: the very bytes the model was parsed from, so it names this model even if the
+    /// folder is replaced meanwhile.
+    /// </summary>
+    /// <exception cref="MilException">As <see cref="Read(string)"/>.</exception>
+    public static MilModel Read(string folder, out string fingerprint)
     {
         if (!Directory.Exists(folder)) throw new MilException($"Model folder '{folder}' does not exist");
         string configPath = Path.Combine(folder, ConfigFileName);
@@ -75,10 +83,17 @@ public static class MilModelFolder
                 ? $"Model folder '{folder}' has no {ConfigFileName}: it is incomplete (config.json is written last; training was interrupted?); train or copy it again"
                 : $"'{folder}' is not a model folder: it has no {ConfigFileName}");
         }
-        ConfigFile config = ReadConfig(configPath);
+        byte[] configBytes = ReadBytes(configPath);
+        ConfigFile config = ReadConfig(configPath, configBytes);
         if (!File.Exists(weightsPath)) throw new MilException($"Model folder '{folder}' has no {WeightsFileName}");
 
         byte[] weightBytes = ReadBytes(weightsPath);
+        using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+        {
+            hash.AppendData(configBytes);
+            hash.AppendData(weightBytes);
+            fingerprint = Convert.ToHexStringLower(hash.GetHashAndReset());
+        }
         string sha256 = Convert.ToHexStringLower(SHA256.HashData(weightBytes));
         if (!string.Equals(sha256, config.Weights.Sha256, StringComparison.OrdinalIgnoreCase))
         {
@@ -103,9 +118,8 @@ public static class MilModelFolder
         return new MilModel(modelConfig, weights.Tensors, summary);
     }
 
-    private static ConfigFile ReadConfig(string path)
+    private static ConfigFile ReadConfig(string path, byte[] bytes)
     {
-        byte[] bytes = ReadBytes(path);
         // The version is checked before the full parse, so that a newer layout is reported as such and not as a field error.
         int? version = null;
         try

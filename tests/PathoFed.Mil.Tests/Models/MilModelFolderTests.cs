@@ -58,6 +58,22 @@ public sealed class MilModelFolderTests
     }
 
     [Fact]
+    public void Read_Fingerprint_IsSha256OfConfigThenWeights_AndChangesWithEitherFile()
+    {
+        using var temp = new TempFolder();
+        MilModelFolder.Write(temp.Path, ClassifierModel());
+        byte[] files = [.. File.ReadAllBytes(temp.File("config.json")), .. File.ReadAllBytes(temp.File("weights.safetensors"))];
+
+        MilModelFolder.Read(temp.Path, out string fingerprint);
+
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(files)), fingerprint);
+        MilModel other = ClassifierModel() with { Weights = [new("attention.w", [2, 3], [1, 2, 3, 4, 5, 7]), new("classifier.b", [2], [0.5f, -0.5f])] };
+        MilModelFolder.Write(temp.Path, other);
+        MilModelFolder.Read(temp.Path, out string changed);
+        Assert.NotEqual(fingerprint, changed);
+    }
+
+    [Fact]
     public void Write_ConfigJson_IsReadableAndRecordsWeightsHash()
     {
         using var temp = new TempFolder();
