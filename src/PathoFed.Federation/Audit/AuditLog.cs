@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using PathoFed.Core;
 using PathoFed.Federation.Security;
 
 namespace PathoFed.Federation.Audit;
@@ -160,14 +161,16 @@ public sealed partial class AuditLog : IDisposable
     private static FileStream TakeWriterLock(string logPath)
     {
         string lockPath = logPath + ".lock";
+        FileStream? held;
         try
         {
-            return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            held = ExclusiveFileLock.TryAcquire(lockPath);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new AuditLogException($"Audit log {logPath} is already open for appending by another process or AuditLog (lock {lockPath}): one writer at a time keeps the chain linear.", e);
+            throw new AuditLogException($"Audit log {logPath}: cannot open its lock file {lockPath}: {e.Message}", e);
         }
+        return held ?? throw new AuditLogException($"Audit log {logPath} is already open for appending by another process or AuditLog (lock {lockPath}): one writer at a time keeps the chain linear.");
     }
 
     [GeneratedRegex("^[a-z][a-z0-9_]{0,63}$", RegexOptions.CultureInvariant)]

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using PathoFed.Core;
 using PathoFed.Features.Extractors;
 using PathoFed.Features.Pipeline;
 using PathoFed.Heatmaps.Reports;
@@ -74,7 +75,7 @@ public sealed class BatchScoringJob
     /// </summary>
     public async Task<BatchPublication> PublishAsync(CancellationToken cancellationToken = default)
     {
-        using FileStream publishLock = await AcquireLockAsync(Layout.PublishLock, cancellationToken);
+        using FileStream publishLock = await ExclusiveFileLock.AcquireAsync(Layout.PublishLock, cancellationToken);
         SlideRunRecord[] records =
         [
             .. Directory.EnumerateFiles(Layout.StateFolder, "*.json")
@@ -230,20 +231,4 @@ public sealed class BatchScoringJob
     private static string DescribeScore(SlideRunRecord record) => record.PredictedClass is { } predicted
         ? $"{predicted} ({record.Probabilities!.Max():0.000})"
         : $"risk {record.Risk:0.###}";
-
-    /// <summary>An exclusive lock on <paramref name="path"/> (flock on Linux), waited for while another process holds it.</summary>
-    private static async Task<FileStream> AcquireLockAsync(string path, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            try
-            {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException)
-            {
-                await Task.Delay(100, cancellationToken);
-            }
-        }
-    }
 }
