@@ -119,7 +119,8 @@ public sealed class BatchScoringJob
             cancellationToken.ThrowIfCancellationRequested();
             var slide = new SlideInFlight(source, progress);
             progress?.Report(new SlideProgress.Started(source));
-            if (SlideRunRecord.TryRead(Layout.State(source.SlideId)) is { Ok: true } done && done.ModelFingerprint == Model.Sha256)
+            // Done means every output is there: a scored slide whose heatmap could not be drawn is tried again.
+            if (SlideRunRecord.TryRead(Layout.State(source.SlideId)) is { Ok: true, HeatmapError: null } done && done.ModelFingerprint == Model.Sha256)
             {
                 (slide.Outcome, slide.AlreadyDone) = (done, true);
             }

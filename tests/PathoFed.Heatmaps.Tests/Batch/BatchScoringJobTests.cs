@@ -108,6 +108,18 @@ public sealed class BatchScoringJobTests(DefaultExtractorFixture fixture) : ICla
         Assert.Contains("tiling: ", report);
         Assert.Contains("AUC", report);
         Assert.Contains("data:image/jpeg;base64,", report); // slide a's overlay, embedded
+
+        // Once the cause is gone, a re-run draws b's heatmap; a, finished, is left alone.
+        File.Delete(temp.File("out/heatmaps/b"));
+        BatchScoringResult again = await new BatchScoringJob(fixture.Extractor, WriteModel(temp.File("model"), seed: 1), temp.File("out"), options)
+            .RunAsync([.. Manifest(temp, "a", "b")]);
+
+        Assert.Equal([SlideOutcomeKind.Skipped, SlideOutcomeKind.Done], again.Batch.Outcomes.Select(o => o.Kind));
+        SlideRunRecord redrawn = Assert.Single(again.Published, r => r.SlideId == "b");
+        Assert.Null(redrawn.HeatmapError);
+        Assert.Equal(b.PredictedClass, redrawn.PredictedClass);
+        Assert.True(Directory.Exists(temp.File("out/heatmaps/b")));
+        Assert.DoesNotContain(Csv.Parse(File.ReadAllText(temp.File("out/errors.csv"))).Skip(1), row => row[0] == "b");
     }
 
     [Fact]
