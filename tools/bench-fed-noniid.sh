@@ -6,7 +6,8 @@
 # lr and epochs (rounds x local epochs). Appends one CSV row per run to OUT (skips rows already there, so it resumes).
 #   tools/bench-fed-noniid.sh OUT.csv "SEEDS" "ALPHAS" "SETTINGS..."
 #   a setting is  lr:rounds:local_epochs[:fedprox_mu[:fedadam_server_lr]], e.g. 0.003:50:1  or  0.003:50:1:0.01:0.03
-# STRATEGIES="fedadam" restricts the strategies run. Summarise with tools/summarise-fed-noniid.py OUT.csv.
+# STRATEGIES="fedadam" restricts the strategies run. DATA="--musk tools/data/musk1/clean1.data" runs on MUSK1 instead of
+# the planted cohort. Summarise with tools/summarise-fed-noniid.py OUT.csv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$1; seeds=$2; alphas=$3; shift 3
@@ -26,7 +27,7 @@ for setting in "$@"; do
         esac
         key="$setting,$alpha,$seed,$strategy,"
         grep -q "^$key" "$out" && continue
-        line=$(dotnet "$dll" sim --from-disk --partition dirichlet --alpha "$alpha" --seed "$seed" --rounds "$rounds" \
+        line=$(dotnet "$dll" sim ${DATA:---from-disk} --partition dirichlet --alpha "$alpha" --seed "$seed" --rounds "$rounds" \
           --local-epochs "$epochs" --lr "$lr" --strategy "$strategy" ${opts:+--strategy-options "$opts"} | grep '^RESULT')
         get() { sed -E "s/.* $1=([^ ]*).*/\1/" <<<"$line"; }
         sites=$(sed -E 's/.* sites=(.*)$/\1/' <<<"$line")

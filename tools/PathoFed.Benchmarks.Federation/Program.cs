@@ -4,7 +4,8 @@
 //   overhead [--sites N] [--bags B] [--patches P] [--rounds R] [--secure] : round cost beyond local training for a 1024-input ABMIL,
 //         in process vs over gRPC with mutual TLS on loopback
 //   masking [--sites N] [--rounds R] : compute per secure-aggregation step (site and coordinator), no network, for a 1024-input ABMIL
-//   sim   [--alpha A] [--seed S] [--strategy NAME] ... : FederationSimulation.RunAsync (the real engine), one line of results
+//   sim   [--alpha A] [--seed S] [--strategy NAME] ... [--from-disk | --musk tools/data/musk1/clean1.data] : FederationSimulation.RunAsync
+//         (the real engine) on the planted cohort (read back from disk) or on MUSK1, one line of results
 using System.Globalization;
 using PathoFed.Federation.Plans;
 using PathoFed.Federation.Simulation;
@@ -59,6 +60,15 @@ if (args.Contains("--from-disk"))
     classes = [.. dataset.ClassNames];
     Console.WriteLine($"from disk: classes [{string.Join(", ", classes)}], {examples.Count} slides, origin {origin}");
 }
+if (Arg("--musk", "") is { Length: > 0 } muskPath)
+{
+    // MUSK1 (tools/data/musk1): 92 molecules of 2-40 conformations, 166 shape features. Features are standardised with the
+    // mean and sd of every conformation (feature scale only, no labels; the same input for every arm).
+    dataset = new MilDataset(MilTask.Classify, InstanceStandardisation.AllTogether(MuskCsv.Read(muskPath)), ["non-musk", "musk"], new FeatureOrigin("musk1", "musk1-clean1", 166), []);
+    examples = [.. dataset.Examples];
+    origin = dataset.Features;
+    classes = [.. dataset.ClassNames];
+}
 var options = new SimulationOptions { Sites = 3, Partition = partition, Alpha = alpha, Rounds = rounds, LocalEpochs = localEpochs, LearningRate = lr, Seed = seed, Strategy = strategy, StrategyOptionsJson = strategyJson };
 
 if (mode == "sim")
@@ -68,7 +78,7 @@ if (mode == "sim")
     {
         var r = await FederationSimulation.RunAsync(dataset, options, folder);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"RESULT partition={partition} alpha={alpha} seed={seed} strategy={strategy} lr={lr} E={localEpochs} R={rounds} opts={strategyJson ?? "-"} pooled={r.Pooled[MilMetrics.Auc]:F3} local={r.LocalOnlyMean[MilMetrics.Auc]:F3} federated={r.Federated[MilMetrics.Auc]:F3} sites={string.Join(" ", r.Sites.Select(x => $"{x.Labels.GetValueOrDefault("MSS")}:{x.Labels.GetValueOrDefault("MSI")}"))}"));
+            $"RESULT partition={partition} alpha={alpha} seed={seed} strategy={strategy} lr={lr} E={localEpochs} R={rounds} opts={strategyJson ?? "-"} pooled={r.Pooled[MilMetrics.Auc]:F3} local={r.LocalOnlyMean[MilMetrics.Auc]:F3} federated={r.Federated[MilMetrics.Auc]:F3} sites={string.Join(" ", r.Sites.Select(x => $"{x.Labels.GetValueOrDefault(classes[0])}:{x.Labels.GetValueOrDefault(classes[1])}"))}"));
     }
     finally { Directory.Delete(folder, true); }
     return;
