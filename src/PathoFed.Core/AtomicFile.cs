@@ -67,8 +67,46 @@ public static class AtomicFile
     {
         string fullPath = Path.GetFullPath(path);
         string folder = Path.GetDirectoryName(fullPath) ?? ".";
-        return Path.Combine(folder, $".tmp-{Guid.NewGuid():N}-{Path.GetFileName(fullPath)}");
+        return Path.Combine(folder, $"{TempPrefix}{Guid.NewGuid():N}-{Path.GetFileName(fullPath)}");
     }
+
+    /// <summary>
+    /// Deletes what writes of <paramref name="path"/> killed before their rename left behind (its <c>.tmp-&lt;guid&gt;-name</c>
+    /// siblings, and nothing else). Only for files no other process may be writing at the same time.
+    /// </summary>
+    public static void RemoveLeftoversOf(string path)
+    {
+        string fullPath = Path.GetFullPath(path);
+        string folder = Path.GetDirectoryName(fullPath) ?? ".";
+        string name = Path.GetFileName(fullPath);
+        if (!Directory.Exists(folder)) return;
+        foreach (string temp in Directory.EnumerateFiles(folder, TempPrefix + "*-" + name))
+        {
+            if (IsTempNameOf(Path.GetFileName(temp), name)) TryDelete(temp);
+        }
+    }
+
+    /// <summary>Deletes every temporary file of interrupted writes under <paramref name="folder"/> (a folder only this job writes).</summary>
+    public static void RemoveLeftoversIn(string folder)
+    {
+        if (!Directory.Exists(folder)) return;
+        foreach (string temp in Directory.EnumerateFiles(folder, TempPrefix + "*", SearchOption.AllDirectories))
+        {
+            string file = Path.GetFileName(temp);
+            if (file.Length > TempNameOverhead && IsTempNameOf(file, file[TempNameOverhead..])) TryDelete(temp);
+        }
+    }
+
+    // ".tmp-" + 32 hex digits + "-" before the target's name.
+    private const string TempPrefix = ".tmp-";
+    private const int TempNameOverhead = 5 + 32 + 1;
+
+    private static bool IsTempNameOf(string candidate, string name) =>
+        candidate.Length == TempNameOverhead + name.Length
+        && candidate.StartsWith(TempPrefix, StringComparison.Ordinal)
+        && candidate[TempNameOverhead - 1] == '-'
+        && candidate.EndsWith(name, StringComparison.Ordinal)
+        && candidate.AsSpan(TempPrefix.Length, 32).ContainsAnyExcept("0123456789abcdef") == false;
 
     private static void TryDelete(string path)
     {

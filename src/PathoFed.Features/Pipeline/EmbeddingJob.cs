@@ -122,7 +122,7 @@ public sealed class EmbeddingJob
     /// <summary>Temporary files of a killed run (atomic writes never rename them into place).</summary>
     private static void RemoveLeftovers(string folder)
     {
-        foreach (string temp in Directory.EnumerateFiles(folder, ".tmp-*-" + FeatureTable.FileName)) File.Delete(temp);
+        AtomicFile.RemoveLeftoversOf(Path.Combine(folder, FeatureTable.FileName));
     }
 
     private sealed class RowsProgress(ISlideStageProgress stage, int total, System.Diagnostics.Stopwatch clock) : IProgress<int>

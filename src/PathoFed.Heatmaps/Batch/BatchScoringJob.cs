@@ -76,6 +76,7 @@ public sealed class BatchScoringJob
     public async Task<BatchPublication> PublishAsync(CancellationToken cancellationToken = default)
     {
         using FileStream publishLock = await ExclusiveFileLock.AcquireAsync(Layout.PublishLock, cancellationToken);
+        Layout.RemoveSharedLeftovers();
         SlideRunRecord[] records =
         [
             .. Directory.EnumerateFiles(Layout.StateFolder, "*.json")
@@ -126,6 +127,7 @@ public sealed class BatchScoringJob
             }
             else
             {
+                Layout.RemoveLeftoversOf(source.SlideId); // of a run killed while it worked on this slide
                 await AttemptAsync(slide, "tiling", times, async () =>
                     slide.Tiles = await _embedding.TileAsync(source, FeaturesFolder(source), slide.Progress, cancellationToken));
             }

@@ -41,6 +41,24 @@ public sealed class BatchScoringLayout(string outputFolder)
 
     public string State(string slideId) => Path.Combine(StateFolder, slideId + ".json");
 
+    /// <summary>
+    /// Deletes the temporary files a killed run left in the places only <paramref name="slideId"/>'s processing writes
+    /// (its features and heatmap folders, its patch scores and state record); other shards' files are never touched.
+    /// </summary>
+    public void RemoveLeftoversOf(string slideId)
+    {
+        AtomicFile.RemoveLeftoversIn(Path.Combine(FeaturesFolder, slideId));
+        AtomicFile.RemoveLeftoversIn(Heatmap(slideId));
+        AtomicFile.RemoveLeftoversOf(PatchScores(slideId));
+        AtomicFile.RemoveLeftoversOf(State(slideId));
+    }
+
+    /// <summary>Deletes the temporary files of interrupted writes of the shared tables; call under <see cref="PublishLock"/>.</summary>
+    public void RemoveSharedLeftovers()
+    {
+        foreach (string table in new[] { ScoresCsv, ErrorsCsv, Report }) AtomicFile.RemoveLeftoversOf(table);
+    }
+
     public void Create()
     {
         foreach (string folder in new[] { FeaturesFolder, PatchScoresFolder, HeatmapsFolder, StateFolder }) Directory.CreateDirectory(folder);

@@ -65,7 +65,7 @@ public sealed class EmbeddingJobTests : IDisposable
         using var models = new TempFolder();
         SlideSource[] sources = [Source(TestSlides.SmallHE)];
         await new EmbeddingJob(_extractor, temp.Path).RunAsync(sources);
-        File.WriteAllText(Path.Combine(temp.Path, "small_HE", ".tmp-0123-" + FeatureTable.FileName), "killed mid-write");
+        File.WriteAllText(Path.Combine(temp.Path, "small_HE", $".tmp-{Guid.NewGuid():N}-" + FeatureTable.FileName), "killed mid-write"); // as AtomicFile names it
 
         SlideBatchResult again = await new EmbeddingJob(_extractor, temp.Path).RunAsync(sources);
         using OnnxFeatureExtractor other = TinyModels.Open(TinyModels.Write(models.Path, "mean-224", TinyModels.MeanColour(224), sizePx: 224));

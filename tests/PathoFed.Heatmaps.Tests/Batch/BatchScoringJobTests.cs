@@ -123,6 +123,32 @@ public sealed class BatchScoringJobTests(DefaultExtractorFixture fixture) : ICla
     }
 
     [Fact]
+    public async Task Run_AfterAKilledRun_ClearsItsTemporaryFiles()
+    {
+        using var temp = new TempFolder();
+        var layout = new BatchScoringLayout(temp.File("out"));
+        layout.Create();
+        // What a run killed mid-write leaves: temporaries of slide a's files and of a shared table.
+        string guid = Guid.NewGuid().ToString("N");
+        string[] leftovers =
+        [
+            Path.Combine(layout.StateFolder, $".tmp-{guid}-a.json"),
+            Path.Combine(layout.Heatmap("a"), $".tmp-{guid}-overlay.png"),
+            Path.Combine(layout.PatchScoresFolder, $".tmp-{guid}-a.parquet"),
+            Path.Combine(layout.Root, $".tmp-{guid}-scores.csv"),
+        ];
+        foreach (string path in leftovers)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllText(path, "partial");
+        }
+
+        await new BatchScoringJob(fixture.Extractor, WriteModel(temp.File("model"), seed: 1), temp.File("out")).RunAsync([.. Manifest(temp, "a")]);
+
+        Assert.Empty(Directory.EnumerateFiles(layout.Root, ".tmp-*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
     public async Task Run_Again_SkipsFinishedSlides_RedoesAMissingOne_AndEveryOneForAnotherModel()
     {
         using var temp = new TempFolder();
