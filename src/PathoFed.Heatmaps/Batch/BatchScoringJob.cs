@@ -129,7 +129,7 @@ public sealed class BatchScoringJob
             {
                 Layout.RemoveLeftoversOf(source.SlideId); // of a run killed while it worked on this slide
                 await AttemptAsync(slide, "tiling", times, async () =>
-                    slide.Tiles = await _embedding.TileAsync(source, FeaturesFolder(source), slide.Progress, cancellationToken));
+                    slide.Tiles = await _embedding.TileAsync(source, Layout.Features(source.SlideId), slide.Progress, cancellationToken));
             }
             await output.WriteAsync(slide, cancellationToken);
         }
@@ -142,7 +142,7 @@ public sealed class BatchScoringJob
             if (slide.Pending)
             {
                 await AttemptAsync(slide, "embedding", times, async () =>
-                    slide.Embedded = await _embedding.EmbedTiledAsync(slide.Source, FeaturesFolder(slide.Source), slide.Tiles!, slide.Progress, cancellationToken));
+                    slide.Embedded = await _embedding.EmbedTiledAsync(slide.Source, Layout.Features(slide.Source.SlideId), slide.Tiles!, slide.Progress, cancellationToken));
             }
             await output.WriteAsync(slide, cancellationToken);
         }
@@ -173,7 +173,7 @@ public sealed class BatchScoringJob
         if (slide.Embedded!.Patches == 0)
         {
             throw new MilException($"'{slide.Source.Path}': no tissue patch was found, so there is nothing to score; " +
-                $"check the tissue outline in '{Path.Combine(FeaturesFolder(slide.Source), QcImage.FileName)}'");
+                $"check the tissue outline in '{Path.Combine(Layout.Features(slide.Source.SlideId), QcImage.FileName)}'");
         }
         MilBagSet bags = await MilDatasetLoader.LoadBagsAsync(Layout.FeaturesFolder, [slideId], maxConcurrency: 1, cancellationToken);
         return await MilScoring.ScoreBagAsync(Model, bags.Bags[0], bags.Features, Layout.PatchScores(slideId), cancellationToken);
@@ -195,8 +195,6 @@ public sealed class BatchScoringJob
 
     private HeatmapOptions HeatmapFor(SlideSource source) =>
         _options.HeatmapFor(source.SlideId, source.Path, Layout.PatchScores(source.SlideId), Layout.Heatmap(source.SlideId));
-
-    private string FeaturesFolder(SlideSource source) => Path.Combine(Layout.FeaturesFolder, source.SlideId);
 
     /// <summary>Runs one stage for one slide; a failure that belongs to the slide is recorded on it, anything else stops the run.</summary>
     private async Task AttemptAsync(SlideInFlight slide, string stage, BatchStageTimes times, Func<Task> work)

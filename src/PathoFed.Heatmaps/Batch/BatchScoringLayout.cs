@@ -35,6 +35,9 @@ public sealed class BatchScoringLayout(string outputFolder)
     /// <summary>Held while the shared tables are rebuilt, so that shards finishing together do not interleave.</summary>
     public string PublishLock => Path.Combine(Root, ".publish.lock");
 
+    /// <summary>A slide's tiling and features.parquet, as <c>pathofed embed</c> lays them out.</summary>
+    public string Features(string slideId) => Path.Combine(FeaturesFolder, slideId);
+
     public string PatchScores(string slideId) => Path.Combine(PatchScoresFolder, slideId + ".parquet");
 
     public string Heatmap(string slideId) => Path.Combine(HeatmapsFolder, slideId);
@@ -47,7 +50,7 @@ public sealed class BatchScoringLayout(string outputFolder)
     /// </summary>
     public void RemoveLeftoversOf(string slideId)
     {
-        AtomicFile.RemoveLeftoversIn(Path.Combine(FeaturesFolder, slideId));
+        AtomicFile.RemoveLeftoversIn(Features(slideId));
         AtomicFile.RemoveLeftoversIn(Heatmap(slideId));
         AtomicFile.RemoveLeftoversOf(PatchScores(slideId));
         AtomicFile.RemoveLeftoversOf(State(slideId));
