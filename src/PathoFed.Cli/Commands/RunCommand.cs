@@ -5,6 +5,7 @@ using PathoFed.Heatmaps;
 using PathoFed.Heatmaps.Batch;
 using PathoFed.Mil;
 using PathoFed.Mil.Data;
+using PathoFed.Mil.Experiments;
 using PathoFed.Mil.Models;
 using PathoFed.Slides.Tiling;
 
@@ -47,7 +48,7 @@ internal static class RunCommand
 
         command.SetAction(async (parse, cancellationToken) =>
         {
-            string modelFolder = parse.GetValue(model)!;
+            TrainedHead head;
             IReadOnlyList<SlideSource> all, sources;
             ExtractorManifest manifest;
             ExtractorRuntimeOptions runtimeOptions;
@@ -56,7 +57,8 @@ internal static class RunCommand
             IReadOnlyDictionary<string, string>? trueLabels;
             try
             {
-                MilModelConfig config = MilModelFolder.Read(modelFolder).Config;
+                head = TrainedHead.Load(parse.GetValue(model)!);
+                MilModelConfig config = head.Model.Config;
                 trueLabels = parse.GetValue(labels) is { } labelsCsv ? ReadTrueLabels(labelsCsv, config) : null;
                 (manifest, runtimeOptions, pipelineOptions) = extractor.Bind(parse, defaultModel: config.Features.ExtractorId);
                 part = SlideShard.Parse(parse.GetValue(shard)!);
@@ -75,7 +77,7 @@ internal static class RunCommand
             BatchScoringJob job;
             try
             {
-                job = new BatchScoringJob(features, modelFolder, parse.GetValue(output)!, new BatchScoringOptions
+                job = new BatchScoringJob(features, head, parse.GetValue(output)!, new BatchScoringOptions
                 {
                     Embedding = pipelineOptions,
                     Colormap = parse.GetValue(colormap),

@@ -35,10 +35,16 @@ public sealed class BatchScoringJob
 
     /// <exception cref="MilException">The model folder is unreadable, or the model was trained on another extractor's features.</exception>
     public BatchScoringJob(IFeatureExtractor extractor, string modelFolder, string outputFolder, BatchScoringOptions? options = null)
+        : this(extractor, TrainedHead.Load(modelFolder), outputFolder, options)
+    {
+    }
+
+    /// <exception cref="MilException">The model was trained on another extractor's features.</exception>
+    public BatchScoringJob(IFeatureExtractor extractor, TrainedHead model, string outputFolder, BatchScoringOptions? options = null)
     {
         _extractor = extractor;
         _options = options ?? BatchScoringOptions.Default;
-        Model = TrainedHead.Load(modelFolder);
+        Model = model;
         Model.Model.Config.EnsureCompatible(extractor.Manifest.Id, extractor.Sha256, extractor.Manifest.Output.Dim);
         Layout = new BatchScoringLayout(outputFolder);
         _embedding = new EmbeddingJob(extractor, Layout.FeaturesFolder, tiling: null, _options.Embedding);
