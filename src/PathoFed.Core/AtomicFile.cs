@@ -106,7 +106,7 @@ public static class AtomicFile
         && candidate.StartsWith(TempPrefix, StringComparison.Ordinal)
         && candidate[TempNameOverhead - 1] == '-'
         && candidate.EndsWith(name, StringComparison.Ordinal)
-        && candidate.AsSpan(TempPrefix.Length, 32).ContainsAnyExcept("0123456789abcdef") == false;
+        && !candidate.AsSpan(TempPrefix.Length, 32).ContainsAnyExcept("0123456789abcdef");
 
     private static void TryDelete(string path)
     {

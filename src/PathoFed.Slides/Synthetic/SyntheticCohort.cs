@@ -124,7 +124,7 @@ public static class SyntheticCohort
             string slidesFolder = Path.Combine(folder, group.Key, SlidesFolder);
             Directory.CreateDirectory(slidesFolder);
             Directory.CreateDirectory(Path.Combine(folder, group.Key, FociFolder));
-            RemoveInterruptedWrites(slidesFolder);
+            AtomicFile.RemoveLeftoversIn(slidesFolder); // slide writes killed before their rename
         }
 
         int done = 0, written = 0, skipped = 0;
@@ -207,15 +207,6 @@ public static class SyntheticCohort
         seed = options.Seed,
         siteStainShift = options.SiteStainShift,
     }, new JsonSerializerOptions { WriteIndented = true }) + "\n";
-
-    /// <summary>Deletes the temporary files of slide writes killed before their rename (AtomicFile's ".tmp-" names).</summary>
-    private static void RemoveInterruptedWrites(string slidesFolder)
-    {
-        foreach (string temp in Directory.EnumerateFiles(slidesFolder, ".tmp-*" + SlideExtension))
-        {
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-        }
-    }
 
     private static string LabelsCsv(IEnumerable<SyntheticCohortSlide> slides)
     {

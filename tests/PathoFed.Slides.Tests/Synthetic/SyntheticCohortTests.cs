@@ -145,7 +145,7 @@ public sealed class SyntheticCohortTests(SyntheticCohortFixture cohort) : IClass
         string victim = Path.Combine(slides, "site-b-002.svs");
         byte[] original = File.ReadAllBytes(victim);
         File.Delete(victim);
-        string leftover = Path.Combine(slides, ".tmp-0123456789abcdef-site-b-002.svs");
+        string leftover = AtomicFile.TempPathFor(victim); // what a slide write killed before its rename leaves
         File.WriteAllBytes(leftover, [1, 2, 3]);
         File.Delete(Path.Combine(path, "site-b", SyntheticCohort.LabelsFileName));
 
