@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Feature-extraction benchmark: patches/s end to end (slide -> Parquet) against ONNX Runtime alone on preloaded tensors,
-# for the embedded H&E extractor and for a random-weight ResNet-50 (the size of CLAM's and most CNN extractors).
+# for the embedded H&E extractor, the pretrained ResNet-18 and a random-weight ResNet-50 (the size of CLAM's and most CNN extractors).
 # Slides and models are generated once into bench-out/. MAX_PATCHES caps the patches per run (default 2000 / 400).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,5 +18,6 @@ if [ ! -f bench-out/resnet50-random.onnx ]; then
  "target_mpp": 0.5, "output": {"name": "embedding", "dim": 2048}}
 JSON
 fi
-bench embed "$slide" bench-out/embed pathofed-he-texture-v1 "${MAX_PATCHES:-2000}" 32
-bench embed "$slide" bench-out/embed bench-out/resnet50-random.json "${MAX_PATCHES_CNN:-400}" 16
+bench embed "$slide" bench-out/embed pathofed-he-texture-v1 --patches "${MAX_PATCHES:-2000}" --batch 32
+bench embed "$slide" bench-out/embed resnet18-imagenet --patches "${MAX_PATCHES_CNN:-400}" --batch 16
+bench embed "$slide" bench-out/embed bench-out/resnet50-random.json --patches "${MAX_PATCHES_CNN:-400}" --batch 16

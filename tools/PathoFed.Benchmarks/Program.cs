@@ -17,10 +17,13 @@ using PathoFed.Slides.Tiling;
 //   generate PATH SIDE_PX        write a synthetic Aperio slide, SIDE_PX square, 0.5 µm/px
 //   tile PATH OUT                tile it (tissue + grid + outputs); prints seconds, patches, peak RSS
 //   read PATH OUT [MAX_PATCHES]  read+decode patches of the tiled grid, 1 thread then all cores; patches/s
-//   embed PATH OUT MODEL [MAX_PATCHES [BATCH [READERS [THREADS]]]]
-//                                tile the slide for the extractor MODEL (id or manifest), then embed up to MAX_PATCHES
-//                                patches twice: ONNX Runtime alone on tensors preloaded in memory, and the whole
-//                                pipeline (read, preprocess, infer, write Parquet); prints patches/s and per-stage time
+//   embed PATH OUT MODEL [--patches N] [--batch B,B..] [--readers R,R..] [--device auto|cpu|cuda] [--precision fp32|fp16]
+//         [--threads N] [--no-pinned] [--cuda-option KEY=VALUE].. [--alone-seconds S]
+//                                tile the slide for the extractor MODEL (id or manifest), then for each batch size time
+//                                ONNX Runtime alone on real patches preloaded in memory, and for each reader count the
+//                                whole pipeline (read, preprocess, infer, write Parquet) over up to N patches; prints
+//                                patches/s, per-stage time, which stage bounds it, and GPU memory where there is a GPU
+//   model MODEL PATH.onnx [--fp16]  write the ONNX bytes an extractor runs (built-in ones too), optionally as float16
 //   resnet50 PATH.onnx [--truncated]  write a random-weight ResNet-50 (or CLAM's layer3 truncation) as ONNX, run it in
 //                                ONNX Runtime on the CPU; ms per batch of 1 and of 8
 SlideNativeLibraries.Preload();
@@ -33,6 +36,8 @@ return args switch
     ["read", var path, var output] => await ReadAsync(path, output, int.MaxValue),
     ["read", var path, var output, var max] => await ReadAsync(path, output, int.Parse(max, CultureInfo.InvariantCulture)),
     ["embed", var path, var output, var model, .. var rest] => await EmbedAsync(path, output, model, rest),
+    ["model", var model, var path] => WriteModel(model, path, half: false),
+    ["model", var model, var path, "--fp16"] => WriteModel(model, path, half: true),
     ["resnet50", var path] => ResNet50(path, truncated: false),
     ["resnet50", var path, "--truncated"] => ResNet50(path, truncated: true),
     _ => Usage(),
@@ -40,7 +45,8 @@ return args switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: generate PATH SIDE_PX | tile PATH OUT | read PATH OUT [MAX_PATCHES] | resnet50 PATH.onnx [--truncated] | embed PATH OUT MODEL [MAX_PATCHES [BATCH [READERS [THREADS]]]]");
+    Console.Error.WriteLine("usage: generate PATH SIDE_PX | tile PATH OUT | read PATH OUT [MAX_PATCHES] | resnet50 PATH.onnx [--truncated] | " +
+        "model MODEL PATH.onnx [--fp16] | embed PATH OUT MODEL [--patches N] [--batch B,..] [--readers R,..] [--device D] [--precision fp32|fp16] [--threads N] [--no-pinned] [--cuda-option K=V]..");
     return 2;
 }
 
@@ -133,60 +139,123 @@ static int ResNet50(string path, bool truncated)
 
 static async Task<int> EmbedAsync(string path, string output, string model, string[] rest)
 {
-    int Arg(int index, int fallback) => rest.Length > index ? int.Parse(rest[index], CultureInfo.InvariantCulture) : fallback;
-    int maxPatches = Arg(0, 2000);
-    var options = new EmbeddingPipelineOptions { BatchSize = Arg(1, 32), ReaderThreads = Arg(2, EmbeddingPipelineOptions.Default.ReaderThreads) };
+    EmbedSettings settings = EmbedSettings.Parse(rest);
     ExtractorManifest manifest = ExtractorCatalog.Find(model);
-    using OnnxFeatureExtractor extractor = OnnxFeatureExtractor.Open(manifest, new ExtractorRuntimeOptions { Device = ExecutionDevice.Cpu, IntraOpThreads = rest.Length > 3 ? Arg(3, 0) : null });
+    var runtime = new ExtractorRuntimeOptions
+    {
+        Device = settings.Device, Precision = settings.Precision, IntraOpThreads = settings.IntraOpThreads,
+        PinnedBuffers = settings.Pinned, CudaProviderOptions = settings.CudaOptions,
+    };
+    var clock = Stopwatch.StartNew();
+    using OnnxFeatureExtractor extractor = OnnxFeatureExtractor.Open(manifest, runtime);
+    Report("embed", $"{manifest.Id} (sha256 {extractor.Sha256[..12]}) opened on {extractor.Device} in {clock.Elapsed.TotalSeconds:0.0} s, pinned buffers {extractor.UsesPinnedBuffers}");
 
     var source = new SlideSource(SlideInputs.SlideIdFor(path), path);
     string folder = Path.Combine(output, source.SlideId);
     var tiler = new SlideTiler(EmbeddingJob.TilingFor(manifest));
     if (tiler.CompletedRecord(source, folder) is null) await tiler.TileAsync(source, folder);
     PatchTable table = await PatchTable.ReadAsync(Path.Combine(folder, PatchTable.FileName));
-    PatchCoordinate[] patches = table.Patches.Take(maxPatches).ToArray();
+    PatchCoordinate[] patches = table.Patches.Take(settings.MaxPatches).ToArray();
     using ISlide slide = SlideReader.Open(path);
-    Report("embed", $"{manifest.Id} on {extractor.Device}, batch {options.BatchSize}, {options.ReaderThreads} reader thread(s), {patches.Length} patches of {table.Geometry.PatchSizePx} px");
+    Report("embed", $"{patches.Length} patches of {table.Geometry.PatchSizePx} px at {table.Geometry.TargetMpp} µm/px (level {table.Geometry.ReadLevel}) from {path}");
 
-    // ONNX Runtime alone: the same number of batches over a few batches' worth of patches preprocessed in advance.
-    int batch = options.BatchSize, perPatch = 3 * manifest.Input.SizePx * manifest.Input.SizePx, preloaded = Math.Min(4, (patches.Length + batch - 1) / batch);
-    var pixels = new float[preloaded][];
-    using (var reader = new PatchReader(slide, table.Geometry))
+    foreach (int requested in settings.BatchSizes)
+    {
+        int batch = extractor.FixedBatchSize ?? requested;
+        if (batch != requested) Report("embed", $"batch {requested} asked, but the model's batch axis is fixed at {batch}: using {batch}");
+        double alone = OrtAlone(extractor, slide, table.Geometry, patches, batch, settings.AloneSeconds);
+        Report("embed", $"batch {batch}: ONNX Runtime alone on preloaded tensors {alone:0.0} patches/s ({1000 / alone:0.000} ms/patch){GpuMemory()}");
+        foreach (int readers in settings.ReaderThreads)
+        {
+            var options = new EmbeddingPipelineOptions { BatchSize = batch, ReaderThreads = readers };
+            string features = Path.Combine(folder, "bench-" + FeatureTable.FileName);
+            var info = new FeatureTableInfo(source.SlideId, manifest.Id, extractor.Sha256, manifest.Output.Dim, table.Geometry);
+            EmbeddingStats stats;
+            await using (FeatureTableWriter writer = await FeatureTableWriter.CreateAsync(features, info))
+            {
+                stats = await new EmbeddingPipeline(extractor, options).RunAsync(slide, table.Geometry, patches, writer);
+                await writer.CompleteAsync();
+            }
+            double perPatchMs(TimeSpan t) => t.TotalMilliseconds / Math.Max(1, stats.Patches);
+            double readLimit = readers * 1000 / perPatchMs(stats.ReadBusy), inferLimit = 1000 / perPatchMs(stats.InferenceBusy);
+            Report("embed", $"batch {batch}, {readers} reader(s): pipeline slide -> Parquet {stats.PatchesPerSecond:0.0} patches/s in {stats.Wall.TotalSeconds:0.00} s " +
+                $"= {stats.PatchesPerSecond / alone:0.00} of ONNX Runtime alone; per patch read+preprocess {perPatchMs(stats.ReadBusy):0.000} ms (summed over readers: " +
+                $"the readers can feed {readLimit:0} patches/s), inference {perPatchMs(stats.InferenceBusy):0.000} ms (the model stage can take {inferLimit:0} patches/s), " +
+                $"write {perPatchMs(stats.WriteBusy):0.000} ms; model idle {100 * stats.InferenceIdle / stats.Wall:0.0}% of the wall time; bound by {(readLimit < inferLimit ? "reading" : "inference")}; " +
+                $"{new FileInfo(features).Length / 1e6:0.0} MB Parquet{GpuMemory()}");
+            File.Delete(features);
+        }
+    }
+    return 0;
+}
+
+/// <summary>
+/// ONNX Runtime alone: batches cut from a few batches' worth of real patches, read and preprocessed in advance into
+/// the extractor's own buffers, run back to back for about <paramref name="seconds"/> after a warm-up.
+/// </summary>
+static double OrtAlone(OnnxFeatureExtractor extractor, ISlide slide, PatchGridGeometry geometry, PatchCoordinate[] patches, int batch, double seconds)
+{
+    ExtractorManifest manifest = extractor.Manifest;
+    int perPatch = 3 * manifest.Input.SizePx * manifest.Input.SizePx, preloaded = 2;
+    var pixels = new Memory<float>[preloaded];
+    using (var reader = new PatchReader(slide, geometry))
     using (var preprocessor = new PatchPreprocessor(manifest.Input))
     using (var patch = new Mat())
     {
         for (int b = 0; b < preloaded; b++)
         {
-            pixels[b] = new float[batch * perPatch];
+            pixels[b] = extractor.AllocateBuffer(batch * perPatch);
             for (int i = 0; i < batch; i++)
             {
                 PatchCoordinate p = patches[(b * batch + i) % patches.Length];
                 reader.Read(p.Level0X, p.Level0Y, patch);
-                preprocessor.Write(patch, pixels[b].AsSpan(i * perPatch, perPatch));
+                preprocessor.Write(patch, pixels[b].Span.Slice(i * perPatch, perPatch));
             }
         }
     }
-    var embeddings = new float[batch * manifest.Output.Dim];
-    extractor.Run(pixels[0], batch, embeddings); // warm-up
+    Memory<float> embeddings = extractor.AllocateBuffer(batch * manifest.Output.Dim);
+    for (int w = 0; w < 3; w++) extractor.Run(pixels[w % preloaded], batch, embeddings); // warm-up: allocation, cuDNN algorithm search
+    int runs = 0;
     var clock = Stopwatch.StartNew();
-    for (int done = 0, b = 0; done < patches.Length; done += batch, b++) extractor.Run(pixels[b % preloaded], Math.Min(batch, patches.Length - done), embeddings);
-    double aloneRate = patches.Length / clock.Elapsed.TotalSeconds;
-    Report("embed", $"ONNX Runtime alone on preloaded tensors: {aloneRate:0.0} patches/s ({1000 / aloneRate:0.00} ms/patch)");
+    while (clock.Elapsed.TotalSeconds < seconds || runs < 3) extractor.Run(pixels[runs++ % preloaded], batch, embeddings);
+    return runs * batch / clock.Elapsed.TotalSeconds;
+}
 
-    string features = Path.Combine(folder, "bench-" + FeatureTable.FileName);
-    var info = new FeatureTableInfo(source.SlideId, manifest.Id, extractor.Sha256, manifest.Output.Dim, table.Geometry);
-    EmbeddingStats stats;
-    await using (FeatureTableWriter writer = await FeatureTableWriter.CreateAsync(features, info))
+/// <summary>", GPU memory N MiB" from nvidia-smi where there is one; nothing elsewhere.</summary>
+static string GpuMemory()
+{
+    try
     {
-        stats = await new EmbeddingPipeline(extractor, options).RunAsync(slide, table.Geometry, patches, writer);
-        await writer.CompleteAsync();
+        using var smi = Process.Start(new ProcessStartInfo("nvidia-smi", "--query-gpu=memory.used --format=csv,noheader,nounits") { RedirectStandardOutput = true, RedirectStandardError = true });
+        if (smi is null) return "";
+        string used = smi.StandardOutput.ReadToEnd().Trim();
+        smi.WaitForExit();
+        return smi.ExitCode == 0 ? $", GPU memory used {used} MiB" : "";
     }
-    double perPatchMs(TimeSpan t) => t.TotalMilliseconds / Math.Max(1, stats.Patches);
-    Report("embed", $"pipeline slide -> Parquet: {stats.PatchesPerSecond:0.0} patches/s in {stats.Wall.TotalSeconds:0.00} s, " +
-        $"{100 * (1 - stats.PatchesPerSecond / aloneRate):0.0}% below ONNX Runtime alone; per patch: read+preprocess {perPatchMs(stats.ReadBusy):0.00} ms (summed over readers), " +
-        $"inference {perPatchMs(stats.InferenceBusy):0.00} ms, write {perPatchMs(stats.WriteBusy):0.000} ms; model idle {100 * stats.InferenceIdle / stats.Wall:0.0}% of the wall time; " +
-        $"{new FileInfo(features).Length / 1e6:0.0} MB Parquet");
-    File.Delete(features);
+    catch (System.ComponentModel.Win32Exception)
+    {
+        return ""; // no nvidia-smi: no GPU here
+    }
+}
+
+static int WriteModel(string model, string path, bool half)
+{
+    ExtractorManifest manifest = ExtractorCatalog.Find(model);
+    byte[] bytes = manifest.Id switch
+    {
+        ResNet18ImageNet.Id => ResNet18ImageNet.BuildModel(),
+        HandETextureExtractor.Id => HandETextureExtractor.BuildModel(),
+        _ => File.ReadAllBytes(ExtractorCatalog.OnnxPathFor(manifest)),
+    };
+    string sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+    if (half)
+    {
+        var proto = PathoFed.Features.Onnx.OnnxModelEdits.Parse(bytes);
+        PathoFed.Features.Onnx.OnnxModelEdits.ConvertToFloat16(proto);
+        bytes = Google.Protobuf.MessageExtensions.ToByteArray(proto);
+    }
+    File.WriteAllBytes(path, bytes);
+    Report("model", $"{manifest.Id}{(half ? " as float16" : "")}: {bytes.Length / 1e6:0.0} MB written to {path}; sha256 of the float32 model {sha256}");
     return 0;
 }
 

@@ -46,6 +46,21 @@ public sealed record ExtractorRuntimeOptions
 
     public ExecutionDevice Device { get; init; } = ExecutionDevice.Auto;
 
+    /// <summary>
+    /// Float16 converts a float32 model to half precision when it is opened (inputs and outputs stay float32, cast on the
+    /// device): about twice the throughput on GPUs with tensor cores, embeddings within about 1e-3 of float32's.
+    /// </summary>
+    public ExtractorPrecision Precision { get; init; } = ExtractorPrecision.Float32;
+
+    /// <summary>
+    /// Extra CUDA execution provider settings (ONNX Runtime's names, e.g. <c>prefer_nhwc=1</c>,
+    /// <c>cudnn_conv_use_max_workspace=1</c>); ignored on CPU.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> CudaProviderOptions { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>On CUDA, hand the pipeline page-locked batch buffers (see <see cref="IFeatureExtractor.AllocateBuffer"/>).</summary>
+    public bool PinnedBuffers { get; init; } = true;
+
     /// <summary>ONNX Runtime intra-op threads on CPU; null = one per core.</summary>
     public int? IntraOpThreads { get; init; }
 
@@ -53,4 +68,14 @@ public sealed record ExtractorRuntimeOptions
     /// Off by default: spinning ONNX Runtime threads burn the cores that patch readers need between batches.
     /// </summary>
     public bool AllowSpinning { get; init; }
+}
+
+/// <summary>The arithmetic an extractor's model runs in.</summary>
+public enum ExtractorPrecision
+{
+    /// <summary>The model as written.</summary>
+    Float32,
+
+    /// <summary>A float16 copy made when the model is opened (see <see cref="ExtractorRuntimeOptions.Precision"/>).</summary>
+    Float16,
 }

@@ -11,6 +11,9 @@ public static class ExtractorCatalog
     /// <summary>The extractor used when none is named: PathoFed's own, built in code, no download.</summary>
     public static string DefaultId => HandETextureExtractor.Id;
 
+    /// <summary>The extractors PathoFed makes itself (no manifest file needed): the texture baseline and the packaged ResNet-18.</summary>
+    public static IReadOnlyList<ExtractorManifest> BuiltIn { get; } = [HandETextureExtractor.Manifest, ResNet18ImageNet.Manifest];
+
     /// <summary>Folders searched for manifests, most specific first; only those that exist.</summary>
     public static IReadOnlyList<string> SearchFolders()
     {
@@ -55,7 +58,7 @@ public static class ExtractorCatalog
             string candidate = Path.Combine(folder, idOrPath + ".json");
             if (File.Exists(candidate)) return ExtractorManifest.Read(candidate);
         }
-        if (idOrPath == HandETextureExtractor.Id) return HandETextureExtractor.Manifest;
+        if (BuiltIn.FirstOrDefault(m => m.Id == idOrPath) is { } builtIn) return builtIn;
 
         string known = string.Join(", ", KnownIds(folders));
         throw new ModelLoadException(
@@ -83,5 +86,5 @@ public static class ExtractorCatalog
 
     private static IEnumerable<string> KnownIds(IReadOnlyList<string> folders) =>
         folders.SelectMany(f => Directory.EnumerateFiles(f, "*.json")).Select(Path.GetFileNameWithoutExtension).OfType<string>()
-            .Append(HandETextureExtractor.Id).Distinct().Order(StringComparer.Ordinal);
+            .Concat(BuiltIn.Select(m => m.Id)).Distinct().Order(StringComparer.Ordinal);
 }

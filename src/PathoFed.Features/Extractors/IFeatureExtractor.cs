@@ -24,4 +24,11 @@ public interface IFeatureExtractor : IDisposable
     /// Both buffers may be longer; for a fixed-batch model they must hold a whole batch (the rest is padding).
     /// </summary>
     void Run(Memory<float> pixels, int count, Memory<float> embeddings);
+
+    /// <summary>
+    /// A buffer of <paramref name="length"/> floats for <see cref="Run"/>'s pixels or embeddings, owned by the extractor
+    /// and valid until it is disposed. A GPU extractor hands out page-locked host memory, which the GPU copies from and
+    /// to directly; the default is an ordinary array.
+    /// </summary>
+    Memory<float> AllocateBuffer(int length) => new float[length];
 }

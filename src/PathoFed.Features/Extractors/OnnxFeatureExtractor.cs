@@ -21,10 +21,11 @@ public sealed partial class OnnxFeatureExtractor : IFeatureExtractor
     private readonly int[] _outputDims; // model output shape, -1 at the batch axis
     private readonly string _source;
     private readonly HalfBuffer _halfInput = new(), _halfOutput = new(); // used only by float16 models
+    private readonly PinnedBuffers? _pinned; // on CUDA: page-locked host buffers the GPU copies from and to directly
 
-    private OnnxFeatureExtractor(ExtractorManifest manifest, string sha256, string source, InferenceSession session, string device)
+    private OnnxFeatureExtractor(ExtractorManifest manifest, string sha256, string source, InferenceSession session, string device, PinnedBuffers? pinned)
     {
-        (Manifest, Sha256, _source, _session, Device) = (manifest, sha256, source, session, device);
+        (Manifest, Sha256, _source, _session, Device, _pinned) = (manifest, sha256, source, session, device, pinned);
         _inputNames = [manifest.Input.Name];
         _outputNames = [manifest.Output.Name];
         FixedBatchSize = CheckInput();
@@ -45,24 +46,52 @@ public sealed partial class OnnxFeatureExtractor : IFeatureExtractor
     {
         options ??= ExtractorRuntimeOptions.Default;
         logger ??= NullLogger.Instance;
-        if (manifest.IsEmbedded)
-        {
-            byte[] model = manifest.Id == HandETextureExtractor.Id
-                ? HandETextureExtractor.BuildModel()
-                : throw new ModelLoadException($"Extractor '{manifest.Id}' says it is embedded, but PathoFed embeds only '{HandETextureExtractor.Id}'.");
-            return Create(manifest, Convert.ToHexStringLower(SHA256.HashData(model)), $"embedded model '{manifest.Id}'",
-                sessionOptions => new InferenceSession(model, sessionOptions), options, logger);
-        }
-
-        string path = ExtractorCatalog.OnnxPathFor(manifest);
-        string sha256 = HashFile(path);
+        (byte[] model, string source) = manifest.IsEmbedded ? (BuildEmbedded(manifest), $"embedded model '{manifest.Id}'") : ReadFile(manifest);
+        string sha256 = Convert.ToHexStringLower(SHA256.HashData(model));
         if (manifest.Sha256 is { } expected && expected != sha256)
         {
             throw new ModelLoadException(
-                $"Model file '{path}' has SHA-256 {sha256}, but manifest '{manifest.ManifestPath}' expects {expected}: " +
+                $"The {source} has SHA-256 {sha256}, but {(manifest.ManifestPath is { } m ? $"manifest '{m}'" : $"extractor '{manifest.Id}'")} expects {expected}: " +
                 "a different export or a damaged copy. Re-export it, or set the manifest's sha256 to the new value if the change is intended.");
         }
-        return Create(manifest, sha256, $"model file '{path}'", sessionOptions => new InferenceSession(path, sessionOptions), options, logger);
+        if (options.Precision == ExtractorPrecision.Float16) model = ToFloat16(model, source);
+        return Create(manifest, sha256, source, sessionOptions => new InferenceSession(model, sessionOptions), options, logger);
+    }
+
+    private static byte[] BuildEmbedded(ExtractorManifest manifest) => manifest.Id switch
+    {
+        HandETextureExtractor.Id => HandETextureExtractor.BuildModel(),
+        ResNet18ImageNet.Id => ResNet18ImageNet.BuildModel(),
+        _ => throw new ModelLoadException(
+            $"Extractor '{manifest.Id}' says it is embedded, but PathoFed embeds only {string.Join(", ", ExtractorCatalog.BuiltIn.Select(m => $"'{m.Id}'"))}."),
+    };
+
+    private static (byte[] Model, string Source) ReadFile(ExtractorManifest manifest)
+    {
+        string path = ExtractorCatalog.OnnxPathFor(manifest);
+        try
+        {
+            return (File.ReadAllBytes(path), $"model file '{path}'");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or OutOfMemoryException)
+        {
+            throw new ModelLoadException($"Model file '{path}' cannot be read: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The float16 copy <see cref="ExtractorPrecision.Float16"/> asks for; the hash stays the float32 model's.</summary>
+    private static byte[] ToFloat16(byte[] model, string source)
+    {
+        try
+        {
+            Onnx.ModelProto proto = Onnx.OnnxModelEdits.Parse(model);
+            Onnx.OnnxModelEdits.ConvertToFloat16(proto);
+            return Google.Protobuf.MessageExtensions.ToByteArray(proto);
+        }
+        catch (Exception e) when (e is InvalidDataException or NotSupportedException)
+        {
+            throw new ModelLoadException($"The {source} cannot be converted to float16: {e.Message}. Use float32 precision.", e);
+        }
     }
 
     private static OnnxFeatureExtractor Create(
@@ -77,11 +106,22 @@ public sealed partial class OnnxFeatureExtractor : IFeatureExtractor
             {
                 session = open(sessionOptions);
             }
+            catch (OnnxRuntimeException e) when (device.StartsWith("cuda", StringComparison.Ordinal))
+            {
+                // The CUDA provider loads its libraries and finds the GPU only now: a missing cuDNN or device shows here.
+                string whyNot = $"the CUDA provider did not start ({FirstLine(e.Message)})";
+                if (options.Device.Kind == ExecutionDeviceKind.Cuda) throw NotAvailable(options.Device, whyNot);
+                LogCudaFallback(logger, whyNot);
+                return Create(manifest, sha256, source, open, options with { Device = ExecutionDevice.Cpu }, logger);
+            }
             catch (OnnxRuntimeException e)
             {
                 throw new ModelLoadException($"The {source} cannot be loaded by ONNX Runtime (not a valid ONNX model?): {FirstLine(e.Message)}", e);
             }
-            var extractor = new OnnxFeatureExtractor(manifest, sha256, source, session, device);
+            PinnedBuffers? pinned = device.StartsWith("cuda", StringComparison.Ordinal) && options.PinnedBuffers
+                ? new PinnedBuffers(session, options.Device.CudaDeviceId)
+                : null;
+            var extractor = new OnnxFeatureExtractor(manifest, sha256, source, session, device, pinned);
             LogOpened(logger, manifest.Id, device, sha256[..12]);
             return extractor;
         }
@@ -96,18 +136,18 @@ public sealed partial class OnnxFeatureExtractor : IFeatureExtractor
         }
     }
 
+    private static ModelLoadException NotAvailable(ExecutionDevice device, string whyNot) =>
+        new($"Device {device} was asked for but is not available: {whyNot}. Use --device cpu or --device auto.");
+
     /// <summary>Adds the CUDA provider when asked (or on auto when it works), else tunes the CPU threads; returns the device in words.</summary>
     private static string ConfigureDevice(SessionOptions sessionOptions, ExtractorRuntimeOptions options, ILogger logger)
     {
         ExecutionDevice device = options.Device;
         if (device.Kind != ExecutionDeviceKind.Cpu)
         {
-            string? whyNot = TryAddCuda(sessionOptions, device.CudaDeviceId);
-            if (whyNot is null) return $"cuda:{device.CudaDeviceId}";
-            if (device.Kind == ExecutionDeviceKind.Cuda)
-            {
-                throw new ModelLoadException($"Device {device} was asked for but is not available: {whyNot}. Use --device cpu or --device auto.");
-            }
+            string? whyNot = TryAddCuda(sessionOptions, device.CudaDeviceId, options.CudaProviderOptions);
+            if (whyNot is null) return $"cuda:{device.CudaDeviceId}{PrecisionSuffix(options)}";
+            if (device.Kind == ExecutionDeviceKind.Cuda) throw NotAvailable(device, whyNot);
             LogCudaFallback(logger, whyNot);
         }
 
@@ -116,27 +156,33 @@ public sealed partial class OnnxFeatureExtractor : IFeatureExtractor
         sessionOptions.InterOpNumThreads = 1;
         sessionOptions.ExecutionMode = ExecutionMode.ORT_SEQUENTIAL;
         if (!options.AllowSpinning) sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-        return $"cpu, {threads} thread{(threads == 1 ? "" : "s")}";
+        return $"cpu, {threads} thread{(threads == 1 ? "" : "s")}{PrecisionSuffix(options)}";
     }
 
+    private static string PrecisionSuffix(ExtractorRuntimeOptions options) => options.Precision == ExtractorPrecision.Float16 ? ", float16" : "";
+
     /// <returns>Null when the CUDA provider was added, else why not.</returns>
-    private static string? TryAddCuda(SessionOptions sessionOptions, int deviceId)
+    private static string? TryAddCuda(SessionOptions sessionOptions, int deviceId, IReadOnlyDictionary<string, string> extra)
     {
+        if (!OrtEnv.Instance().GetAvailableProviders().Contains(CudaProvider))
+        {
+            return "this build uses ONNX Runtime's CPU package (build with -p:OnnxRuntimeGpu=true for Microsoft.ML.OnnxRuntime.Gpu.Linux)";
+        }
         try
         {
-            sessionOptions.AppendExecutionProvider_CUDA(deviceId);
+            using var cuda = new OrtCUDAProviderOptions();
+            cuda.UpdateOptions(new Dictionary<string, string>(extra) { ["device_id"] = deviceId.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+            sessionOptions.AppendExecutionProvider_CUDA(cuda);
             return null;
-        }
-        catch (EntryPointNotFoundException)
-        {
-            // The CPU package's native library has no CUDA entry point at all.
-            return "this build uses ONNX Runtime's CPU package (build with -p:OnnxRuntimeGpu=true on a feed that has Microsoft.ML.OnnxRuntime.Gpu.Linux)";
         }
         catch (OnnxRuntimeException e)
         {
-            return $"the CUDA provider did not start ({FirstLine(e.Message)}): check the driver, CUDA/cuDNN libraries and the device index";
+            // Typically the provider library cannot load one of CUDA 13's (libcudart.so.13, libcublas.so.13, ...): the message names it.
+            return $"the CUDA provider did not start ({FirstLine(e.Message)}): check the driver, CUDA 13 and cuDNN 9 libraries and the device index";
         }
     }
+
+    private const string CudaProvider = "CUDAExecutionProvider";
 
     public void Run(Memory<float> pixels, int count, Memory<float> embeddings)
     {
@@ -152,10 +198,10 @@ public sealed partial class OnnxFeatureExtractor : IFeatureExtractor
         Memory<float> batchPixels = pixels[..(batch * 3 * size * size)], batchEmbeddings = embeddings[..(batch * dim)];
         using OrtValue input = Manifest.Input.IsHalf
             ? OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _halfInput.ToHalf(batchPixels.Span), [batch, 3, size, size])
-            : OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batchPixels, [batch, 3, size, size]);
+            : OrtValue.CreateTensorValueFromMemory(LocationOf(batchPixels), batchPixels, [batch, 3, size, size]);
         using OrtValue output = Manifest.Output.IsHalf
             ? OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _halfOutput.Rent(batchEmbeddings.Length), outputShape)
-            : OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, batchEmbeddings, outputShape);
+            : OrtValue.CreateTensorValueFromMemory(LocationOf(batchEmbeddings), batchEmbeddings, outputShape);
         try
         {
             _session.Run(_runOptions, _inputNames, [input], _outputNames, [output]);
@@ -166,6 +212,17 @@ public sealed partial class OnnxFeatureExtractor : IFeatureExtractor
         }
         if (Manifest.Output.IsHalf) _halfOutput.ToSingle(batchEmbeddings.Span);
     }
+
+    public Memory<float> AllocateBuffer(int length) => _pinned?.Allocate(length) ?? new float[length];
+
+    /// <summary>Whether <see cref="AllocateBuffer"/> hands out page-locked memory (CUDA, unless turned off).</summary>
+    public bool UsesPinnedBuffers => _pinned?.Available == true;
+
+    /// <summary>Tells ONNX Runtime that one of our page-locked buffers is page-locked, so it copies without staging.</summary>
+    private OrtMemoryInfo LocationOf(Memory<float> buffer) =>
+        _pinned is not null && System.Runtime.InteropServices.MemoryMarshal.TryGetMemoryManager<float, PinnedBuffers.Buffer>(buffer, out _)
+            ? _pinned.Location
+            : OrtMemoryInfo.DefaultInstance;
 
     /// <returns>The fixed batch size, or null when the batch axis is dynamic.</returns>
     private int? CheckInput()
@@ -224,23 +281,75 @@ public sealed partial class OnnxFeatureExtractor : IFeatureExtractor
 
     private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
 
-    private static string HashFile(string path)
-    {
-        try
-        {
-            using FileStream stream = File.OpenRead(path);
-            return Convert.ToHexStringLower(SHA256.HashData(stream));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ModelLoadException($"Model file '{path}' cannot be read: {e.Message}", e);
-        }
-    }
-
     public void Dispose()
     {
+        _pinned?.Dispose();
         _runOptions.Dispose();
         _session.Dispose();
+    }
+
+    /// <summary>
+    /// Page-locked host memory from the CUDA provider's pinned allocator. A host-to-device copy from pageable memory
+    /// goes through a staging buffer in the driver; from page-locked memory it runs at the bus's full speed.
+    /// </summary>
+    private sealed class PinnedBuffers : IDisposable
+    {
+        private readonly OrtAllocator? _allocator;
+        private readonly List<Buffer> _buffers = [];
+
+        public PinnedBuffers(InferenceSession session, int deviceId)
+        {
+            Location = new OrtMemoryInfo(OrtMemoryInfo.allocatorCUDA_PINNED, OrtAllocatorType.DeviceAllocator, deviceId, OrtMemType.CpuOutput);
+            try
+            {
+                _allocator = new OrtAllocator(session, Location);
+            }
+            catch (OnnxRuntimeException)
+            {
+                _allocator = null; // no pinned allocator registered: ordinary arrays still work, only slower
+            }
+        }
+
+        public OrtMemoryInfo Location { get; }
+
+        public bool Available => _allocator is not null;
+
+        public Memory<float> Allocate(int length)
+        {
+            if (_allocator is null) return new float[length];
+            lock (_buffers)
+            {
+                var buffer = new Buffer(OrtValue.CreateAllocatedTensorValue(_allocator, TensorElementType.Float, [length]));
+                _buffers.Add(buffer);
+                return buffer.Memory;
+            }
+        }
+
+        public void Dispose()
+        {
+            lock (_buffers)
+            {
+                foreach (Buffer buffer in _buffers) ((IDisposable)buffer).Dispose();
+                _buffers.Clear();
+            }
+            _allocator?.Dispose();
+            Location.Dispose();
+        }
+
+        /// <summary>One native tensor's memory seen as <see cref="Memory{T}"/>; it never moves, so pinning is free.</summary>
+        public sealed unsafe class Buffer(OrtValue tensor) : System.Buffers.MemoryManager<float>
+        {
+            public override Span<float> GetSpan() => tensor.GetTensorMutableDataAsSpan<float>();
+
+            public override System.Buffers.MemoryHandle Pin(int elementIndex = 0) =>
+                new((float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(GetSpan())) + elementIndex);
+
+            public override void Unpin()
+            {
+            }
+
+            protected override void Dispose(bool disposing) => tensor.Dispose();
+        }
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Extractor {ExtractorId} on {Device} (sha256 {ShortHash}...)")]

@@ -92,13 +92,15 @@ public sealed class EmbeddingPipeline
     private BatchBuffer[] Pool()
     {
         int count = _options.ReaderThreads + 2; // each reader fills one, the model works on one, the writer drains one
-        return _pool ??= Enumerable.Range(0, count).Select(_ => new BatchBuffer(new float[_batchSize * _valuesPerPatch], new float[_batchSize * _dim])).ToArray();
+        return _pool ??= Enumerable.Range(0, count)
+            .Select(_ => new BatchBuffer(_extractor.AllocateBuffer(_batchSize * _valuesPerPatch), _extractor.AllocateBuffer(_batchSize * _dim))).ToArray();
     }
 
-    private sealed class BatchBuffer(float[] pixels, float[] embeddings)
+    /// <summary>A batch's pixels and embeddings, in the extractor's own memory (page-locked on a GPU).</summary>
+    private sealed class BatchBuffer(Memory<float> pixels, Memory<float> embeddings)
     {
-        public float[] Pixels { get; } = pixels;
-        public float[] Embeddings { get; } = embeddings;
+        public Memory<float> Pixels { get; } = pixels;
+        public Memory<float> Embeddings { get; } = embeddings;
         public int Index { get; set; }
         public int Count { get; set; }
     }
@@ -181,10 +183,10 @@ public sealed class EmbeddingPipeline
                     token.ThrowIfCancellationRequested();
                     PatchCoordinate p = patches[first + i];
                     reader.Read(p.Level0X, p.Level0Y, patch);
-                    preprocessor.Write(patch, buffer.Pixels.AsSpan(i * perPatch, perPatch));
+                    preprocessor.Write(patch, buffer.Pixels.Span.Slice(i * perPatch, perPatch));
                 }
                 // A fixed-batch model still runs on the tail; its padding rows are discarded, but keep them deterministic.
-                if (count < batchSize) buffer.Pixels.AsSpan(count * perPatch).Clear();
+                if (count < batchSize) buffer.Pixels.Span[(count * perPatch)..].Clear();
                 (buffer.Index, buffer.Count) = (index, count);
                 Interlocked.Add(ref _readTicks, Stopwatch.GetTimestamp() - started);
                 await _filled.Writer.WriteAsync(buffer, token);
@@ -238,7 +240,7 @@ public sealed class EmbeddingPipeline
                     {
                         if (staged == rowGroup) await FlushAsync();
                         stagedPatches[staged] = patches[first + i];
-                        ready.Embeddings.AsSpan(i * dim, dim).CopyTo(stagedEmbeddings.AsSpan(staged * dim, dim));
+                        ready.Embeddings.Span.Slice(i * dim, dim).CopyTo(stagedEmbeddings.AsSpan(staged * dim, dim));
                         staged++;
                     }
                     done += ready.Count;
