@@ -46,16 +46,43 @@ public sealed partial class OnnxFeatureExtractor : IFeatureExtractor
     {
         options ??= ExtractorRuntimeOptions.Default;
         logger ??= NullLogger.Instance;
+        if (!manifest.IsEmbedded && options.Precision == ExtractorPrecision.Float32)
+        {
+            // Opened by path, never read whole: a model over 2 GB keeps its weights in an .onnx.data file beside it.
+            string path = ExtractorCatalog.OnnxPathFor(manifest);
+            string fileSource = $"model file '{path}'";
+            string fileSha256 = HashFile(path);
+            CheckSha256(manifest, fileSha256, fileSource);
+            return Create(manifest, fileSha256, fileSource, sessionOptions => new InferenceSession(path, sessionOptions), options, logger);
+        }
         (byte[] model, string source) = manifest.IsEmbedded ? (BuildEmbedded(manifest), $"embedded model '{manifest.Id}'") : ReadFile(manifest);
         string sha256 = Convert.ToHexStringLower(SHA256.HashData(model));
+        CheckSha256(manifest, sha256, source);
+        if (options.Precision == ExtractorPrecision.Float16) model = ToFloat16(model, source);
+        return Create(manifest, sha256, source, sessionOptions => new InferenceSession(model, sessionOptions), options, logger);
+    }
+
+    private static void CheckSha256(ExtractorManifest manifest, string sha256, string source)
+    {
         if (manifest.Sha256 is { } expected && expected != sha256)
         {
             throw new ModelLoadException(
                 $"The {source} has SHA-256 {sha256}, but {(manifest.ManifestPath is { } m ? $"manifest '{m}'" : $"extractor '{manifest.Id}'")} expects {expected}: " +
                 "a different export or a damaged copy. Re-export it, or set the manifest's sha256 to the new value if the change is intended.");
         }
-        if (options.Precision == ExtractorPrecision.Float16) model = ToFloat16(model, source);
-        return Create(manifest, sha256, source, sessionOptions => new InferenceSession(model, sessionOptions), options, logger);
+    }
+
+    private static string HashFile(string path)
+    {
+        try
+        {
+            using FileStream stream = File.OpenRead(path);
+            return Convert.ToHexStringLower(SHA256.HashData(stream));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ModelLoadException($"Model file '{path}' cannot be read: {e.Message}", e);
+        }
     }
 
     private static byte[] BuildEmbedded(ExtractorManifest manifest) => manifest.Id switch
@@ -79,7 +106,10 @@ public sealed partial class OnnxFeatureExtractor : IFeatureExtractor
         }
     }
 
-    /// <summary>The float16 copy <see cref="ExtractorPrecision.Float16"/> asks for; the hash stays the float32 model's.</summary>
+    /// <summary>
+    /// The float16 copy <see cref="ExtractorPrecision.Float16"/> asks for; the hash stays the float32 model's. A model
+    /// with external weight files cannot be converted (its tensors hold no data here) and is refused with that reason.
+    /// </summary>
     private static byte[] ToFloat16(byte[] model, string source)
     {
         try
